@@ -1,0 +1,45 @@
+# The README's commands. `make run` and `make test` build .venv from requirements.lock first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-lock
+DEV_ENV := dev.env
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format lock system-deps clean
+
+# Rebuilt from scratch whenever the lock or the project metadata changes, so the venv holds
+# exactly what the lock says (no stale leftovers).
+$(STAMP): requirements.lock pyproject.toml
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+system-deps:
+	scripts/ensure-system-deps.sh
+
+run: $(STAMP)
+	$(BIN)/flask --app wsgi --env-file $(DEV_ENV) db upgrade
+	$(BIN)/flask --app wsgi --env-file $(DEV_ENV) run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerates requirements.lock (hashes included) from pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

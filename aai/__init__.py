@@ -1,0 +1,38 @@
+"""aai: the BioCommons Access backend. `create_app` is a table of contents; it does no I/O."""
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from aai.api import register_blueprints
+from aai.config import load_config, read_environment
+from aai.errors import register_error_handlers
+from aai.extensions import init_extensions
+from aai.logs import configure_logging, register_request_logging
+from aai.requests import JsonRequest
+
+API_SETTINGS = {
+    "API_TITLE": "AAI Backend API",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/docs-assets/",
+    "JSON_SORT_KEYS": False,
+}
+
+
+def create_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Build the app from `config` (env-style strings) or, when None, the environment."""
+    settings = load_config(read_environment() if config is None else config)
+    app = Flask(__name__)
+    app.request_class = JsonRequest
+    app.config.update(API_SETTINGS)
+    app.config.update(settings)
+    configure_logging(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_logging(app)
+    return app

@@ -1,0 +1,307 @@
+"""Settings: parsed once from environment variables, with one error naming every problem.
+
+Names, meanings and defaults follow the FastAPI original so that a deployment's secrets carry
+over (decision D3). No secret has a default here: development values live in `dev.env`.
+"""
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from dotenv import dotenv_values
+
+ENVIRONMENT_ALIASES = {
+    "dev": "dev",
+    "development": "dev",
+    "staging": "staging",
+    "stage": "staging",
+    "prod": "production",
+    "production": "production",
+}
+PORTAL_URLS = {
+    "dev": "https://dev.portal.aai.test.biocommons.org.au",
+    "staging": "https://staging.portal.aai.test.biocommons.org.au",
+    "production": "https://portal.access.services.biocommons.org.au",
+}
+SBP_DEFAULT_DOMAINS = [
+    "unsw.edu.au",
+    "ad.unsw.edu.au",
+    "student.unsw.edu.au",
+    "biocommons.org.au",
+    "sydney.edu.au",
+    "uni.sydney.edu.au",
+    "wehi.edu.au",
+    "monash.edu",
+    "student.monash.edu",
+    "griffith.edu.au",
+    "griffithuni.edu.au",
+    "unimelb.edu.au",
+    "student.unimelb.edu.au",
+]
+EMAIL_BACKENDS = ("ses", "smtp", "console")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Relative SQLite paths resolve inside the Flask instance folder (Flask-SQLAlchemy 3).
+DEV_DATABASE_URL = "sqlite:///aai.sqlite3"
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem listed in one message."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"Invalid configuration ({len(problems)} problem(s)):\n{lines}")
+
+
+# --- value parsers: each takes the raw string and returns the typed value or raises ValueError
+
+
+def parse_str(raw: str) -> str:
+    return raw.strip()
+
+
+def parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive number, got {raw!r}")
+    return value
+
+
+def parse_port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError(f"expected a port number, got {raw!r}")
+    return value
+
+
+def parse_json_list(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ValueError(f'expected a JSON list such as ["a", "b"], got {raw!r}') from None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f'expected a JSON list of strings such as ["a", "b"], got {raw!r}')
+    return value
+
+
+def parse_comma_list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_environment(raw: str) -> str:
+    value = ENVIRONMENT_ALIASES.get(raw.strip().lower())
+    if value is None:
+        raise ValueError(f"Input should be 'dev', 'staging' or 'production', got {raw!r}")
+    return value
+
+
+def parse_email(raw: str) -> str:
+    value = raw.strip()
+    if not EMAIL_PATTERN.match(value):
+        raise ValueError(f"expected an email address, got {raw!r}")
+    return value
+
+
+def parse_http_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"expected an http(s) URL, got {raw!r}")
+    return value
+
+
+def parse_email_backend(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in EMAIL_BACKENDS:
+        raise ValueError(f"expected one of {', '.join(EMAIL_BACKENDS)}, got {raw!r}")
+    return value
+
+
+def parse_log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"expected a logging level such as INFO, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any] = parse_str
+    required: bool = False
+    default: Any = None
+
+
+# The README's configuration table mirrors this list.
+SETTINGS = (
+    Setting("ENVIRONMENT", parse_environment, default="dev"),
+    Setting("TESTING", parse_bool, default=False),
+    Setting("LOG_LEVEL", parse_log_level, default="INFO"),
+    Setting("AUTH0_DOMAIN", required=True),
+    Setting("AUTH0_CUSTOM_DOMAIN", parse_http_url),
+    Setting("AUTH0_MANAGEMENT_ID", required=True),
+    Setting("AUTH0_MANAGEMENT_SECRET", required=True),
+    Setting("AUTH0_AUDIENCE", required=True),
+    Setting("AUTH0_ISSUER"),
+    Setting("AUTH0_DB_CONNECTION", default="Username-Password-Authentication"),
+    Setting("AUTH0_ALGORITHMS", parse_json_list, default=["RS256"]),
+    Setting("AUTH0_TIMEOUT_SECONDS", parse_positive_float, default=10.0),
+    Setting("JWT_SECRET_KEY", required=True),
+    Setting("RECAPTCHA_SECRET", required=True),
+    Setting(
+        "RECAPTCHA_VERIFY_URL",
+        parse_http_url,
+        default="https://www.google.com/recaptcha/api/siteverify",
+    ),
+    Setting("ADMIN_ROLES", parse_json_list, default=[]),
+    Setting("ENABLE_ADMIN_DASHBOARD", parse_bool, default=False),
+    Setting("ADMIN_CLIENT_ID"),
+    Setting("ADMIN_CLIENT_SECRET"),
+    Setting("CORS_ALLOWED_ORIGINS", parse_comma_list, required=True),
+    Setting("AAI_PORTAL_URL", parse_http_url),
+    Setting("NO_REPLY_EMAIL_SENDER", parse_email, required=True),
+    Setting("EMAIL_BACKEND", parse_email_backend, default="ses"),
+    Setting("SES_RESOURCE_ARN"),
+    Setting("SMTP_HOST"),
+    Setting("SMTP_PORT", parse_port, default=587),
+    Setting("SMTP_USERNAME"),
+    Setting("SMTP_PASSWORD"),
+    Setting("SMTP_STARTTLS", parse_bool, default=True),
+    Setting("SBP_ALLOWED_EMAIL_DOMAINS", parse_json_list, default=SBP_DEFAULT_DOMAINS),
+    Setting("RATELIMIT_STORAGE_URI", default="memory://"),
+    Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
+    Setting("GALAXY_URL", parse_http_url),
+    Setting("GALAXY_API_KEY"),
+    Setting("DB_URL"),
+    Setting("DB_HOST"),
+    Setting("DB_PORT", parse_port),
+    Setting("DB_NAME"),
+    Setting("DB_USER"),
+    Setting("DB_PASSWORD"),
+)
+
+
+def read_environment(env_file: str | os.PathLike = ".env") -> dict[str, str]:
+    """Process environment over the `.env` file (the process wins, as in the original)."""
+    file_values = dotenv_values(env_file) if Path(env_file).is_file() else {}
+    merged = {key: value for key, value in file_values.items() if value is not None}
+    merged.update(os.environ)
+    return merged
+
+
+def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse and check every setting; raise ConfigError listing all problems at once."""
+    values, problems = _parse_settings(environ)
+    values.update(_derived_settings(values, problems))
+    if problems:
+        raise ConfigError(problems)
+    return values
+
+
+def _parse_settings(environ: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        # A blank value counts as unset, as an empty line in an env file usually means "not set".
+        if raw is None or not raw.strip():
+            if setting.required:
+                problems.append(f"{setting.name} is required but not set")
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as error:
+            problems.append(f"{setting.name} is malformed: {error}")
+            values[setting.name] = setting.default
+    return values, problems
+
+
+def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """Settings computed from others; runs even when some are missing, to report everything."""
+    relaxed = values["ENVIRONMENT"] == "dev" or values["TESTING"]
+    domain = values["AUTH0_DOMAIN"]
+    derived = {
+        "AUTH0_BASE_URL": _auth0_base_url(domain, relaxed, problems) if domain else None,
+        "AAI_PORTAL_URL": values["AAI_PORTAL_URL"] or PORTAL_URLS[values["ENVIRONMENT"]],
+        # Flask's session signing key (the dashboard's login session), as in the original.
+        "SECRET_KEY": values["JWT_SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": _database_url(values, problems),
+    }
+    derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(derived["SQLALCHEMY_DATABASE_URI"])
+    if values["EMAIL_BACKEND"] == "smtp" and not values["SMTP_HOST"]:
+        problems.append("SMTP_HOST is required when EMAIL_BACKEND is smtp")
+    return derived
+
+
+def _auth0_base_url(domain: str, relaxed: bool, problems: list[str]) -> str:
+    """`AUTH0_DOMAIN` may carry a scheme; https is assumed without one (D3)."""
+    base = domain.strip().rstrip("/")
+    if "://" not in base:
+        return f"https://{base}"
+    if base.startswith("http://") and not relaxed:
+        problems.append("AUTH0_DOMAIN uses http://, allowed only when ENVIRONMENT=dev")
+    elif not base.startswith(("http://", "https://")):
+        problems.append(f"AUTH0_DOMAIN is malformed: unsupported scheme in {domain!r}")
+    return base
+
+
+def _database_url(values: dict[str, Any], problems: list[str]) -> str:
+    """Resolution order of the original: DB_HOST parts, then DB_URL, then a dev default."""
+    if values["DB_HOST"]:
+        return _url_from_parts(values, problems)
+    if values["DB_URL"]:
+        return normalise_database_url(values["DB_URL"])
+    if values["ENVIRONMENT"] == "production":
+        problems.append(
+            "DB_URL (or DB_HOST with DB_USER and DB_PASSWORD) is required in production"
+        )
+    return DEV_DATABASE_URL
+
+
+def _url_from_parts(values: dict[str, Any], problems: list[str]) -> str:
+    missing = [name for name in ("DB_USER", "DB_PASSWORD") if not values[name]]
+    problems.extend(f"{name} is required when DB_HOST is set" for name in missing)
+    credentials = (
+        f"{quote(values['DB_USER'] or '', safe='')}:{quote(values['DB_PASSWORD'] or '', safe='')}"
+    )
+    host = values["DB_HOST"]
+    if values["DB_PORT"] and ":" not in host:
+        host = f"{host}:{values['DB_PORT']}"
+    name = f"/{values['DB_NAME']}" if values["DB_NAME"] else ""
+    return f"postgresql+psycopg2://{credentials}@{host}{name}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg2, aai's driver; the original used `+psycopg`."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Connection settings of the original: short connect timeout, 30 s statement timeout."""
+    if url.startswith("postgresql"):
+        return {
+            "connect_args": {"connect_timeout": 10, "options": "-c statement_timeout=30000"},
+            "pool_pre_ping": True,
+            "pool_recycle": 600,
+            "pool_size": 10,
+            "max_overflow": 10,
+            "pool_timeout": 30,
+        }
+    return {"connect_args": {"check_same_thread": False, "timeout": 30}}

@@ -1,0 +1,61 @@
+"""Unbound extension singletons; `init_extensions` binds them to an app without any I/O.
+
+The flask-smorest Api is not here: it keeps per-app state (spec, app), so it is built per app
+in `aai.api.register_blueprints`.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_cors import CORS
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, event
+
+from aai.models import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+cors = CORS()
+
+# Absolute, so `flask db ...` works from any working directory.
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                configure_sqlite_engine(engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIRECTORY), render_as_batch=True)
+    # The portal sends `authorization` and `content-type` on every call, GETs included, so
+    # every call is preflighted; headers also go on error responses (after_request runs).
+    cors.init_app(
+        app,
+        origins=app.config["CORS_ALLOWED_ORIGINS"],
+        supports_credentials=True,
+        allow_headers=["authorization", "content-type", "x-request-id"],
+        expose_headers=["X-Request-ID"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        max_age=600,
+    )
+
+
+def configure_sqlite_engine(engine: Engine) -> None:
+    """Enforce foreign keys and let SQLAlchemy own transactions, so SAVEPOINTs work.
+
+    pysqlite's own transaction handling breaks nested transactions; this is the recipe from
+    SQLAlchemy's SQLite dialect documentation.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")

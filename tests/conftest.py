@@ -1,0 +1,145 @@
+"""Test harness: real PostgreSQL and SQLite, migrations applied once, per-test rollback.
+
+Every test that uses `app` runs once per database backend (ids `[postgresql]`, `[sqlite]`).
+Without PostgreSQL binaries the PostgreSQL runs are skipped with the reason shown, except
+under CI=true, where they fail: CI must never pass by skipping.
+"""
+
+import os
+from collections import Counter
+from unittest import mock
+
+import flask_migrate
+import pytest
+
+from aai import create_app
+from aai.extensions import db
+from tests import factories
+from tests.pg_cluster import PostgresCluster, find_bindir
+from tests.settings import settings
+
+BACKENDS = ("postgresql", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bindir = find_bindir()
+    if bindir is None:
+        reason = "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
+        pytest.skip(reason)
+    cluster = PostgresCluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_cluster").create_database("aai_test")
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'aai_test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """One migrated app per backend; `flask_migrate.upgrade` so the migrations are tested."""
+    application = create_app(settings(DB_URL=database_url))
+    with application.app_context():
+        flask_migrate.upgrade()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _rollback_after_each_test(request):
+    """Run each test inside one outer transaction per engine, rolled back afterwards.
+
+    Sessions join it with SAVEPOINTs, so app code may commit. This is the pattern that works
+    on SQLAlchemy 2.0 and 2.1 (see the conventions guide); app code must use db.session.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    application = request.getfixturevalue("app")
+    with application.app_context():
+        connections = {key: engine.connect() for key, engine in db.engines.items()}
+        transactions = [connection.begin() for connection in connections.values()]
+        session_options = db.session.session_factory.kw
+        with (
+            mock.patch.dict(db.engines, connections),
+            mock.patch.dict(session_options, {"join_transaction_mode": "create_savepoint"}),
+        ):
+            yield
+            db.session.remove()
+        for transaction in transactions:
+            transaction.rollback()
+        for connection in connections.values():
+            connection.close()
+
+
+@pytest.fixture
+def _push_request_context():
+    """Disable pytest-flask's request context per test: requests must not share `g`."""
+
+
+@pytest.fixture
+def make_user():
+    return factories.make_user
+
+
+@pytest.fixture
+def make_role():
+    return factories.make_role
+
+
+@pytest.fixture
+def make_group():
+    return factories.make_group
+
+
+@pytest.fixture
+def make_platform_membership():
+    return factories.make_platform_membership
+
+
+@pytest.fixture
+def make_group_membership():
+    return factories.make_group_membership
+
+
+# --- how many tests ran on each backend, printed at the end of the run
+
+
+def backend_of(item) -> str:
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "database_url" in callspec.params:
+        return callspec.params["database_url"]
+    if "pg_cluster" in item.fixturenames:
+        return "postgresql"
+    return "no database"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.user_properties.append(("backend", backend_of(item)))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = Counter()
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") != "call" and outcome in ("passed", "failed"):
+                continue
+            backend = dict(getattr(report, "user_properties", [])).get("backend", "no database")
+            counts[(backend, outcome)] += 1
+    terminalreporter.section("tests per database backend")
+    for backend in (*BACKENDS, "no database"):
+        outcomes = {
+            outcome: counts[(backend, outcome)]
+            for outcome in ("passed", "failed", "error", "skipped")
+        }
+        summary = ", ".join(f"{number} {outcome}" for outcome, number in outcomes.items() if number)
+        terminalreporter.write_line(f"{backend}: {summary or 'none'}")

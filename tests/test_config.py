@@ -1,0 +1,137 @@
+"""Configuration: parsed once, every problem named in one message (D3)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aai.config import ConfigError, load_config
+from tests.settings import settings
+
+REPO = Path(__file__).resolve().parent.parent
+REQUIRED = (
+    "AUTH0_DOMAIN",
+    "AUTH0_MANAGEMENT_ID",
+    "AUTH0_MANAGEMENT_SECRET",
+    "AUTH0_AUDIENCE",
+    "JWT_SECRET_KEY",
+    "RECAPTCHA_SECRET",
+    "CORS_ALLOWED_ORIGINS",
+    "NO_REPLY_EMAIL_SENDER",
+)
+
+
+def problems_of(environ: dict) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_config(environ)
+    return str(raised.value)
+
+
+def test_production_without_settings_names_every_missing_variable():
+    message = problems_of({"ENVIRONMENT": "production"})
+    for name in (*REQUIRED, "DB_URL"):
+        assert name in message
+    assert message.count("\n  - ") == len(REQUIRED) + 1
+
+
+def test_malformed_values_are_named_with_the_missing_ones():
+    message = problems_of({"ENVIRONMENT": "production", "ADMIN_ROLES": "Admin,GalaxyAdmin"})
+    assert "ADMIN_ROLES is malformed" in message
+    assert "JWT_SECRET_KEY is required" in message
+
+
+def test_flask_cli_exits_non_zero_with_one_message(tmp_path):
+    # Run from an empty directory so no .env file is picked up.
+    environment = {"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "ADMIN_ROLES": "{not json"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), "routes"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("Invalid configuration") == 1
+    for name in (*REQUIRED, "ADMIN_ROLES"):
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Production", "production"),
+        (" prod ", "production"),
+        ("stage", "staging"),
+        ("development", "dev"),
+    ],
+)
+def test_environment_names_are_normalised(raw, expected):
+    assert load_config(settings(ENVIRONMENT=raw, DB_URL="sqlite://"))["ENVIRONMENT"] == expected
+
+
+def test_unknown_environment_is_refused():
+    assert "Input should be 'dev', 'staging' or 'production'" in problems_of(
+        settings(ENVIRONMENT="qa")
+    )
+
+
+def test_auth0_domain_without_scheme_means_https():
+    config = load_config(settings(AUTH0_DOMAIN="tenant.au.auth0.com/"))
+    assert config["AUTH0_BASE_URL"] == "https://tenant.au.auth0.com"
+
+
+def test_plain_http_auth0_is_refused_outside_dev():
+    environ = settings(ENVIRONMENT="staging", TESTING=None, DB_URL="sqlite://")
+    assert "AUTH0_DOMAIN uses http://" in problems_of(
+        {**environ, "AUTH0_DOMAIN": "http://idp.local"}
+    )
+    dev = load_config(settings(AUTH0_DOMAIN="http://127.0.0.1:5001", TESTING=None))
+    assert dev["AUTH0_BASE_URL"] == "http://127.0.0.1:5001"
+
+
+def test_database_url_from_parts_quotes_credentials():
+    config = load_config(
+        settings(
+            DB_HOST="db.internal",
+            DB_PORT="5433",
+            DB_NAME="aai",
+            DB_USER="app",
+            DB_PASSWORD="p@ss/word",
+        )
+    )
+    expected = "postgresql+psycopg2://app:p%40ss%2Fword@db.internal:5433/aai"
+    assert config["SQLALCHEMY_DATABASE_URI"] == expected
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 10
+
+
+def test_database_host_needs_credentials():
+    message = problems_of(settings(DB_HOST="db.internal"))
+    assert "DB_USER is required when DB_HOST is set" in message
+    assert "DB_PASSWORD is required when DB_HOST is set" in message
+
+
+def test_original_psycopg_url_is_served_by_psycopg2():
+    config = load_config(settings(DB_URL="postgresql+psycopg://u:p@h/aai"))
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@h/aai"
+
+
+def test_lists_and_defaults():
+    config = load_config(settings(ADMIN_ROLES='["Admin", "GalaxyAdmin"]'))
+    assert config["ADMIN_ROLES"] == ["Admin", "GalaxyAdmin"]
+    assert config["CORS_ALLOWED_ORIGINS"] == ["https://portal.example.org", "http://localhost:4200"]
+    assert config["AUTH0_ALGORITHMS"] == ["RS256"]
+    assert config["AAI_PORTAL_URL"] == "https://dev.portal.aai.test.biocommons.org.au"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///aai.sqlite3"
+
+
+def test_smtp_backend_needs_a_host():
+    assert "SMTP_HOST is required" in problems_of(settings(EMAIL_BACKEND="smtp"))
+
+
+def test_invalid_sender_and_port_are_named():
+    message = problems_of(settings(NO_REPLY_EMAIL_SENDER="not-an-email", SMTP_PORT="seventy"))
+    assert "NO_REPLY_EMAIL_SENDER is malformed" in message
+    assert "SMTP_PORT is malformed" in message
