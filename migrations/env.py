@@ -32,14 +32,20 @@ def run_migrations_online() -> None:
     configure_args = dict(current_app.extensions["migrate"].configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     with db.engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
-            # Batch migrations recreate tables; SQLite would enforce foreign keys while the
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations recreate tables, and SQLite would enforce foreign keys while an
             # old table is dropped. PRAGMA is a no-op inside a transaction, so it goes to the
-            # raw connection before Alembic begins one.
+            # raw connection before Alembic begins one, and is restored before the connection
+            # goes back to the pool.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        context.configure(connection=connection, target_metadata=db.metadata, **configure_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata, **configure_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -112,9 +112,10 @@ def make_group_membership():
 
 
 def backend_of(item) -> str:
-    callspec = getattr(item, "callspec", None)
-    if callspec is not None and "database_url" in callspec.params:
-        return callspec.params["database_url"]
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    backends = [value for value in params.values() if value in BACKENDS]
+    if backends:
+        return backends[0]
     if "pg_cluster" in item.fixturenames:
         return "postgresql"
     return "no database"

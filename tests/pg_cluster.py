@@ -92,4 +92,6 @@ class PostgresCluster:
         command += ["-U", "postgres", "-d", database]
         for path in files:
             command += ["-f", str(path)]
-        subprocess.run(command, check=True, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql failed: {result.stderr}")

@@ -1,7 +1,9 @@
 """The application shell: factory, error shape (D2), CORS, request ids, health, docs."""
 
 import socket
+import uuid
 
+import flask_migrate
 import pytest
 from flask import request
 from flask_smorest import Blueprint
@@ -13,6 +15,8 @@ from sqlalchemy.pool import Pool
 from aai import create_app
 from aai.api import api_of
 from aai.errors import ApiError
+from aai.extensions import db
+from aai.models import BiocommonsUser
 from tests.settings import settings
 
 PORTAL = "https://portal.example.org"
@@ -45,6 +49,15 @@ def app_with_probe_routes(**overrides):
     @probe.get("/crash")
     def crash():
         raise RuntimeError("secret internals /srv/aai/models.py line 42")
+
+    @probe.post("/duplicate-user")
+    def duplicate_user():
+        for _ in range(2):
+            db.session.add(
+                BiocommonsUser(id=f"auth0|{uuid.uuid4().hex}", email="a@b.org", username="dup")
+            )
+        db.session.commit()
+        return {}
 
     api_of(application).register_blueprint(probe)
     return application
@@ -206,3 +219,12 @@ def test_unauthenticated_error_keeps_its_challenge_header(probe_client):
     assert response.status_code == 401
     assert response.json == {"detail": "Not authenticated"}
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_constraint_violation_is_a_409():
+    application = app_with_probe_routes()
+    with application.app_context():
+        flask_migrate.upgrade()  # in-memory SQLite: one shared connection for the app's life
+    response = application.test_client().post("/_probe/duplicate-user")
+    assert response.status_code == 409
+    assert response.json == {"detail": "The change conflicts with existing data."}

@@ -70,6 +70,7 @@ def upgrade():
     create_membership_tables()
     create_email_tables()
     create_indexes()
+    create_redundant_unique_constraints()
     op.bulk_insert(
         sa.table(
             "platform",
@@ -97,7 +98,6 @@ def create_reference_tables():
         sa.Column("description", sa.String(), nullable=False),
         is_deleted(),
         sa.PrimaryKeyConstraint("id", name="pk_auth0role"),
-        sa.UniqueConstraint("id", name="uq_auth0role_id"),
     )
     op.create_table(
         "biocommons_user",
@@ -122,7 +122,6 @@ def create_reference_tables():
         sa.Column("short_name", sa.String(), nullable=False),
         is_deleted(),
         sa.PrimaryKeyConstraint("group_id", name="pk_biocommonsgroup"),
-        sa.UniqueConstraint("group_id", name="uq_biocommonsgroup_group_id"),
         sa.UniqueConstraint("name", name="uq_biocommonsgroup_name"),
         sa.UniqueConstraint("short_name", name="uq_biocommonsgroup_short_name"),
     )
@@ -133,7 +132,6 @@ def create_reference_tables():
         is_deleted(),
         sa.Column("role_id", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_platform"),
-        sa.UniqueConstraint("id", name="uq_platform_id"),
         sa.UniqueConstraint("name", name="uq_platform_name"),
         sa.ForeignKeyConstraint(
             ["role_id"], ["auth0role.id"], name="fk_platform_role_id_auth0role", ondelete="SET NULL"
@@ -274,6 +272,15 @@ def create_email_tables():
         sa.PrimaryKeyConstraint("id", name="pk_email_change_otps"),
         user_fk("email_change_otps", "user_id"),
     )
+
+
+def create_redundant_unique_constraints():
+    """The original has UNIQUE constraints on three primary keys. CREATE TABLE drops a unique
+    constraint that repeats the primary key, so they are added afterwards, as the original's
+    own migrations did."""
+    for table, column in (("auth0role", "id"), ("biocommonsgroup", "group_id"), ("platform", "id")):
+        with op.batch_alter_table(table) as batch:
+            batch.create_unique_constraint(f"uq_{table}_{column}", [column])
 
 
 def create_indexes():

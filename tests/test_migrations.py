@@ -1,0 +1,182 @@
+"""Migrations: the schema matches the original's, stays in step with the models, and adopts a
+database that the FastAPI service created without losing a row."""
+
+import itertools
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import flask_migrate
+import psycopg2
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, select, text
+
+from aai import create_app
+from aai.extensions import db
+from aai.models import (
+    ApprovalStatusEnum,
+    BiocommonsUser,
+    EmailNotification,
+    EmailStatusEnum,
+    GroupMembershipHistory,
+    PlatformEnum,
+)
+from tests.settings import settings
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference"
+HEAD = "5f0c1d2e8a47"
+BASELINE = "038392d88518"  # the original's head revision id, on purpose
+
+# What aai adds to the original schema; every difference must be listed here (README too).
+DOCUMENTED_ADDITIONS = {
+    ("column", "groupmembership", "requested_at", "timestamp with time zone", "YES"),
+    ("column", "platformmembership", "rejection_reason", "character varying(255)", "YES"),
+}
+
+database_names = (f"aai_migration_{number}" for number in itertools.count(1))
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def fresh_database_url(request, tmp_path):
+    """An empty database of each backend, for tests that run migrations themselves."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_cluster").create_database(next(database_names))
+    return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+
+
+def postgres_schema(url: str) -> set[tuple]:
+    """Tables' columns, keys, unique constraints, indexes and enum types, as comparable rows."""
+    queries = {
+        "column": """
+            SELECT table_name, column_name,
+                   CASE WHEN data_type = 'character varying'
+                             AND character_maximum_length IS NOT NULL
+                        THEN 'character varying(' || character_maximum_length || ')'
+                        WHEN data_type = 'USER-DEFINED' THEN udt_name
+                        ELSE data_type END,
+                   is_nullable
+            FROM information_schema.columns WHERE table_schema = 'public'""",
+        "constraint": """
+            SELECT cls.relname, con.conname, con.contype::text, pg_get_constraintdef(con.oid)
+            FROM pg_constraint con JOIN pg_class cls ON cls.oid = con.conrelid
+            JOIN pg_namespace ns ON ns.oid = cls.relnamespace WHERE ns.nspname = 'public'""",
+        "index": """
+            SELECT tablename, indexname, indexdef, ''
+            FROM pg_indexes WHERE schemaname = 'public'""",
+        "enum": """
+            SELECT typ.typname, string_agg(enum.enumlabel, ',' ORDER BY enum.enumsortorder), '', ''
+            FROM pg_type typ JOIN pg_enum enum ON enum.enumtypid = typ.oid GROUP BY typ.typname""",
+    }
+    connection = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
+    try:
+        with connection.cursor() as cursor:
+            rows = set()
+            for kind, query in queries.items():
+                cursor.execute(query)
+                rows.update((kind, *row) for row in cursor.fetchall())
+            return rows
+    finally:
+        connection.close()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    with create_app(settings(DB_URL=url)).app_context():
+        flask_migrate.upgrade(revision=revision)
+        db.engine.dispose()
+
+
+def test_upgraded_schema_matches_the_original_plus_documented_additions(pg_cluster):
+    reference = pg_cluster.create_database(next(database_names))
+    pg_cluster.run_sql_files(reference.rsplit("/", 1)[1], REFERENCE / "original-schema.sql")
+    migrated = pg_cluster.create_database(next(database_names))
+    upgrade(migrated)
+
+    original, ours = postgres_schema(reference), postgres_schema(migrated)
+    assert original - ours == set(), "the original's schema must exist unchanged"
+    assert ours - original == DOCUMENTED_ADDITIONS
+    tables = {row[1] for row in original if row[0] == "column"}
+    assert len(tables) == 14  # thirteen domain tables and alembic_version
+
+
+def test_models_match_the_migrations(app):
+    """The equivalent of `flask db check`, on each backend."""
+    with app.app_context():
+        context = MigrationContext.configure(db.session.connection())
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_downgrade_to_base_and_upgrade_again(fresh_database_url):
+    upgrade(fresh_database_url)
+    with create_app(settings(DB_URL=fresh_database_url)).app_context():
+        flask_migrate.downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
+        flask_migrate.upgrade()
+        platforms = db.session.scalars(select(text("name")).select_from(text("platform"))).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert sorted(platforms) == [
+        "Bioplatforms Australia Data Portal",
+        "Galaxy Australia",
+        "Structural Biology Platform",
+    ]
+
+
+def test_baseline_carries_the_original_head_revision(fresh_database_url):
+    upgrade(fresh_database_url, BASELINE)
+    engine = create_engine(fresh_database_url)
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == BASELINE
+        )
+    engine.dispose()
+
+
+def test_adopts_a_database_created_by_the_original(pg_cluster, tmp_path):
+    name = next(database_names)
+    url = pg_cluster.create_database(name)
+    pg_cluster.run_sql_files(
+        name,
+        REFERENCE / "original-schema.sql",
+        REFERENCE / "original-reference-data.sql",
+        Path(__file__).parent / "data" / "original_rows.sql",
+    )
+
+    # The README's adoption step, run as an operator would.
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), "db", "upgrade"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", **settings(DB_URL=url, TESTING=None)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+
+    with create_app(settings(DB_URL=url)).app_context():
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+        user = db.session.get(BiocommonsUser, "auth0|legacy1")
+        assert user.email == "legacy@example.org"
+        assert user.created_at == datetime(2025, 6, 1, 0, 0, tzinfo=UTC)
+        assert [admin.name for admin in user.platform_memberships[0].platform.admin_roles] == [
+            "biocommons/role/galaxy/admin"
+        ]
+        (platform_membership,) = user.platform_memberships
+        assert platform_membership.platform_id is PlatformEnum.GALAXY
+        assert platform_membership.approval_status is ApprovalStatusEnum.APPROVED
+        assert platform_membership.rejection_reason is None
+        (group_membership,) = user.group_memberships
+        assert group_membership.group.short_name == "TSI"
+        assert group_membership.request_reason == "genomics of quolls"
+        assert group_membership.requested_at == group_membership.updated_at
+        history = db.session.scalars(select(GroupMembershipHistory)).one()
+        assert history.id == uuid.UUID("6f1b2c3d-0000-4000-8000-000000000004")
+        assert [entry.change for entry in user.history] == ["email_update"]
+        email = db.session.scalars(select(EmailNotification)).one()
+        assert email.status is EmailStatusEnum.SENT
+        db.session.remove()
+        db.engine.dispose()
