@@ -39,6 +39,7 @@ def init_extensions(app: Flask) -> None:
         expose_headers=["X-Request-ID"],
         methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         max_age=600,
+        always_send=False,  # no Origin header: not a CORS request, send no CORS headers
     )
 
 
