@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from aai.api.schemas import HealthOut, ServiceInfoOut
-from aai.errors import ServiceUnavailableError
+from aai.errors import ErrorSchema, ServiceUnavailableError
 from aai.extensions import db
 
 bp = Blueprint("service", __name__, description="Service information and health checks")
@@ -36,7 +36,7 @@ def health():
 
 @bp.get("/health/ready")
 @bp.response(200, HealthOut)
-@bp.alt_response(503, description="The database is unreachable.")
+@bp.alt_response(503, schema=ErrorSchema, description="The database is unreachable.")
 def ready():
     """Readiness: the database answers a trivial query."""
     try:
