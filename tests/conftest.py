@@ -20,6 +20,9 @@ from tests.settings import settings
 
 BACKENDS = ("postgresql", "sqlite")
 
+# The Auth0 emulator's fixtures (emulator_server, emulator, make_token) live in their own module.
+pytest_plugins = ["tests.emulator_plugin"]
+
 
 @pytest.fixture(scope="session")
 def pg_cluster():
