@@ -7,7 +7,7 @@ DEV_ENV := dev.env
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock system-deps clean
+.PHONY: run test lint format lock bench system-deps clean
 
 # Rebuilt from scratch whenever the lock or the project metadata changes, so the venv holds
 # exactly what the lock says (no stale leftovers).
@@ -31,6 +31,10 @@ test: $(STAMP) system-deps lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmarks print a table of measured values against the targets of the product spec.
+bench: $(STAMP)
+	$(BIN)/python -m bench.token_validation
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

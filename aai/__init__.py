@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from flask import Flask
 
 from aai.api import register_blueprints
+from aai.auth import init_auth
+from aai.auth0 import init_auth0
 from aai.config import load_config, read_environment
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
@@ -32,6 +34,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.config.update(settings)
     configure_logging(app)
     init_extensions(app)
+    init_auth0(app)
+    init_auth(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_request_logging(app)

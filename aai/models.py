@@ -309,6 +309,8 @@ class EmailNotification(Base):
     from_address: Mapped[str] = mapped_column(sa.String, index=True)
     subject: Mapped[str] = mapped_column(sa.String)
     body_html: Mapped[str] = mapped_column(sa.Text)
+    # aai addition: the plain-text alternative, sent with the HTML (multipart email).
+    body_text: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[EmailStatusEnum] = mapped_column(
         email_status_enum, default=EmailStatusEnum.PENDING, index=True
     )

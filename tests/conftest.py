@@ -16,12 +16,13 @@ from aai import create_app
 from aai.extensions import db
 from tests import factories
 from tests.pg_cluster import PostgresCluster, find_bindir
-from tests.settings import settings
+from tests.settings import emulator_settings
 
 BACKENDS = ("postgresql", "sqlite")
 
-# The Auth0 emulator's fixtures (emulator_server, emulator, make_token) live in their own module.
-pytest_plugins = ["tests.emulator_plugin"]
+# Fixture modules: the Auth0 emulator's (emulator_server, emulator, make_token), and those of
+# the user-facing and admin API tests.
+pytest_plugins = ["tests.emulator_plugin", "tests.api.user_fixtures", "tests.api.admin_fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +47,10 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    """One migrated app per backend; `flask_migrate.upgrade` so the migrations are tested."""
-    application = create_app(settings(DB_URL=database_url))
+def app(database_url, emulator_server):
+    """One migrated app per backend, talking to the Auth0 emulator; `flask_migrate.upgrade`
+    so the migrations are tested."""
+    application = create_app(emulator_settings(emulator_server, DB_URL=database_url))
     with application.app_context():
         flask_migrate.upgrade()
     return application

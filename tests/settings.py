@@ -1,5 +1,8 @@
 """Settings mappings for test apps (tests never edit os.environ)."""
 
+# The custom-domain issuer test apps trust besides the tenant's own (AUTH0_ISSUER).
+TRUSTED_CUSTOM_ISSUER = "https://login.aai.test/"
+
 BASE_SETTINGS = {
     "ENVIRONMENT": "dev",
     "TESTING": "true",
@@ -20,3 +23,16 @@ def settings(**overrides: str) -> dict[str, str]:
     """The base test settings with some values replaced (None removes a key)."""
     merged = {**BASE_SETTINGS, **overrides}
     return {key: value for key, value in merged.items() if value is not None}
+
+
+def emulator_settings(server, **overrides: str) -> dict[str, str]:
+    """Test settings that point aai at a running Auth0 emulator."""
+    return settings(
+        AUTH0_DOMAIN=server.url,
+        AUTH0_AUDIENCE=server.audience,
+        AUTH0_MANAGEMENT_ID=server.management_client_id,
+        AUTH0_MANAGEMENT_SECRET=server.management_client_secret,
+        AUTH0_ISSUER=TRUSTED_CUSTOM_ISSUER,
+        RECAPTCHA_VERIFY_URL=f"{server.url}/recaptcha/api/siteverify",
+        **overrides,
+    )

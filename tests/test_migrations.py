@@ -29,13 +29,14 @@ from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "5f0c1d2e8a47"
+HEAD = "7b3e9c1f4d20"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
 DOCUMENTED_ADDITIONS = {
     ("column", "groupmembership", "requested_at", "timestamp with time zone", "YES"),
     ("column", "platformmembership", "rejection_reason", "character varying(255)", "YES"),
+    ("column", "emailnotification", "body_text", "text", "YES"),
 }
 
 database_names = (f"aai_migration_{number}" for number in itertools.count(1))

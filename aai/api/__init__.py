@@ -3,10 +3,17 @@
 from flask import Flask
 from flask_smorest import Api
 
-from aai.api import docs, service
+from aai.api import admin, biocommons_admin, docs, me, register, service, utils
 from aai.errors import ErrorSchema
 
-RESOURCE_BLUEPRINTS = (service.bp,)
+RESOURCE_BLUEPRINTS = (
+    service.bp,
+    me.bp,
+    register.bp,
+    utils.bp,
+    admin.bp,
+    biocommons_admin.bp,
+)
 
 
 class AaiApi(Api):
@@ -21,6 +28,9 @@ class AaiApi(Api):
 
 def register_blueprints(app: Flask) -> None:
     api = AaiApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
     for blueprint in RESOURCE_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets_bp)

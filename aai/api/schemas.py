@@ -10,3 +10,18 @@ class ServiceInfoOut(Schema):
 
 class HealthOut(Schema):
     status = fields.String(required=True)
+
+
+# Raw OpenAPI schema for endpoints that answer a bare JSON boolean (as the original).
+BOOLEAN = {"type": "boolean"}
+
+
+class AdminPlatformOut(Schema):
+    id = fields.Function(lambda platform: platform.id.value, required=True)
+    name = fields.String(required=True)
+
+
+class AdminGroupOut(Schema):
+    id = fields.String(attribute="group_id", required=True)
+    name = fields.String(required=True)
+    short_name = fields.String(required=True)

@@ -1,0 +1,5 @@
+"""`/utils` endpoints (being built)."""
+
+from flask_smorest import Blueprint
+
+bp = Blueprint("utils", __name__, url_prefix="/utils")

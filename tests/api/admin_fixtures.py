@@ -1,0 +1,1 @@
+"""Fixtures for the admin API tests (/admin, /biocommons-admin)."""

@@ -1,0 +1,1 @@
+"""Fixtures for the user-facing API tests (/me, registration, /utils)."""
