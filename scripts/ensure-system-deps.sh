@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs when they are missing (PostgreSQL server
-# binaries for the throwaway test cluster). Does nothing when they are already there.
+# Installs the Debian packages the test suite needs when they are missing: PostgreSQL server
+# binaries (the throwaway test cluster) and Chromium with its WebDriver (dashboard browser
+# tests). Does nothing when everything is already there.
 set -euo pipefail
 
-if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
-  exit 0
-fi
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+
+[ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "PostgreSQL server binaries are missing; install the 'postgresql' package (needs root)." >&2
+  echo "Missing Debian packages (install them as root): ${missing[*]}" >&2
   exit 0
 fi
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
