@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from aai.admin import init_admin
 from aai.api import register_blueprints
 from aai.auth import init_auth
 from aai.auth0 import init_auth0
@@ -12,6 +13,7 @@ from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
 from aai.logs import configure_logging, register_request_logging
 from aai.requests import JsonRequest
+from aai.sync.cli import register_cli
 
 API_SETTINGS = {
     "API_TITLE": "AAI Backend API",
@@ -37,6 +39,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_auth0(app)
     init_auth(app)
     register_blueprints(app)
+    init_admin(app)
     register_error_handlers(app)
     register_request_logging(app)
+    register_cli(app)
     return app

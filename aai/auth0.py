@@ -358,6 +358,20 @@ class Auth0Client:
                 self._checked(response)
             yield from _ndjson_rows(response.iter_bytes())
 
+    # --- Authentication API: password change for an application ------------------------------
+
+    def send_password_change_email_for_client(self, email: str, client_id: str) -> None:
+        """The change-password email whose link returns to `client_id`'s application (the
+        migration flow passes the portal's client id)."""
+        payload = {"email": email, "client_id": client_id, "connection": self.settings.connection}
+        self._send(
+            "POST",
+            "/dbconnections/change_password",
+            idempotent=False,
+            management=False,
+            json=payload,
+        )
+
 
 def _ndjson_rows(chunks: Iterator[bytes]) -> Iterator[dict]:
     """Decode NDJSON from byte chunks, gunzipping when the stream starts with gzip's magic."""

@@ -15,6 +15,9 @@ from urllib.parse import quote
 
 from dotenv import dotenv_values
 
+# Flask-Limiter's own parser, so settings are checked with the syntax used per request.
+from limits import parse_many
+
 ENVIRONMENT_ALIASES = {
     "dev": "dev",
     "development": "dev",
@@ -42,6 +45,76 @@ SBP_DEFAULT_DOMAINS = [
     "griffithuni.edu.au",
     "unimelb.edu.au",
     "student.unimelb.edu.au",
+]
+# Domains of Australian universities and research organisations. An email address belongs to an
+# Australian research institution when its domain is one of these or a subdomain of one
+# (`student.unsw.edu.au` counts, `evilunsw.edu.au` does not); see docs/decisions.md.
+AUSTRALIAN_RESEARCH_DEFAULT_DOMAINS = [
+    # universities
+    "acu.edu.au",
+    "adelaide.edu.au",
+    "adelaideuni.edu.au",
+    "anu.edu.au",
+    "bond.edu.au",
+    "canberra.edu.au",
+    "cdu.edu.au",
+    "cqu.edu.au",
+    "csu.edu.au",
+    "curtin.edu.au",
+    "deakin.edu.au",
+    "ecu.edu.au",
+    "federation.edu.au",
+    "flinders.edu.au",
+    "griffith.edu.au",
+    "griffithuni.edu.au",
+    "jcu.edu.au",
+    "latrobe.edu.au",
+    "monash.edu",
+    "monash.edu.au",
+    "mq.edu.au",
+    "murdoch.edu.au",
+    "nd.edu.au",
+    "newcastle.edu.au",
+    "qut.edu.au",
+    "rmit.edu.au",
+    "scu.edu.au",
+    "swin.edu.au",
+    "sydney.edu.au",
+    "une.edu.au",
+    "unimelb.edu.au",
+    "unisa.edu.au",
+    "unisq.edu.au",
+    "unsw.edu.au",
+    "uow.edu.au",
+    "uq.edu.au",
+    "usc.edu.au",
+    "usq.edu.au",
+    "utas.edu.au",
+    "uts.edu.au",
+    "uwa.edu.au",
+    "vu.edu.au",
+    "westernsydney.edu.au",
+    # research organisations and medical research institutes
+    "aad.gov.au",
+    "aims.gov.au",
+    "ansto.gov.au",
+    "baker.edu.au",
+    "biocommons.org.au",
+    "burnet.edu.au",
+    "csiro.au",
+    "florey.edu.au",
+    "garvan.org.au",
+    "hudson.org.au",
+    "mcri.edu.au",
+    "petermac.org",
+    "qimrb.edu.au",
+    "qimrberghofer.edu.au",
+    "sahmri.com",
+    "sahmri.org.au",
+    "telethonkids.org.au",
+    "thekids.org.au",
+    "victorchang.edu.au",
+    "wehi.edu.au",
 ]
 EMAIL_BACKENDS = ("ses", "smtp", "console")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -137,6 +210,16 @@ def parse_log_level(raw: str) -> str:
     return value
 
 
+def parse_rate_limit(raw: str) -> str:
+    """A Flask-Limiter limit such as `10/minute;50/hour` (checked now, used per request)."""
+    value = raw.strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(f"expected a rate limit such as 10/minute;50/hour, got {raw!r}") from None
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -175,6 +258,7 @@ SETTINGS = (
     Setting("NO_REPLY_EMAIL_SENDER", parse_email, required=True),
     Setting("EMAIL_BACKEND", parse_email_backend, default="ses"),
     Setting("SES_RESOURCE_ARN"),
+    Setting("SES_REGION", default="ap-southeast-2"),
     Setting("SMTP_HOST"),
     Setting("SMTP_PORT", parse_port, default=587),
     Setting("SMTP_USERNAME"),
@@ -191,6 +275,17 @@ SETTINGS = (
     Setting("DB_NAME"),
     Setting("DB_USER"),
     Setting("DB_PASSWORD"),
+    Setting(
+        "AUSTRALIAN_RESEARCH_INSTITUTION_DOMAINS",
+        parse_json_list,
+        default=AUSTRALIAN_RESEARCH_DEFAULT_DOMAINS,
+    ),
+    # Abuse limits (D12), per client address (per user for the email-change code).
+    Setting("RATELIMIT_REGISTRATION", parse_rate_limit, default="10/minute;50/hour"),
+    Setting("RATELIMIT_AVAILABILITY", parse_rate_limit, default="60/minute"),
+    Setting("RATELIMIT_EMAIL_SENDING", parse_rate_limit, default="5/minute;20/hour"),
+    Setting("RATELIMIT_EMAIL_CODE", parse_rate_limit, default="5/10minute;20/day"),
+    Setting("RATELIMIT_EMAIL_CODE_ATTEMPTS", parse_rate_limit, default="20/10minute"),
 )
 
 
@@ -244,7 +339,42 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
     derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(derived["SQLALCHEMY_DATABASE_URI"])
     if values["EMAIL_BACKEND"] == "smtp" and not values["SMTP_HOST"]:
         problems.append("SMTP_HOST is required when EMAIL_BACKEND is smtp")
+    derived.update(_dashboard_settings(values, derived["AUTH0_BASE_URL"], relaxed, problems))
     return derived
+
+
+def _dashboard_settings(
+    values: dict[str, Any], base_url: str | None, relaxed: bool, problems: list[str]
+) -> dict[str, Any]:
+    """The database dashboard's Auth0 login client (D9), checked only when it is enabled.
+
+    The client is the dashboard's own Auth0 application (`ADMIN_CLIENT_ID`/`ADMIN_CLIENT_SECRET`)
+    or, when neither is set, the Management application, as the original's code does. Half a
+    pair is refused rather than mixed with the other application's half, and so is an empty
+    `ADMIN_ROLES`, with which nobody could log in.
+    """
+    client_id, client_secret = values["ADMIN_CLIENT_ID"], values["ADMIN_CLIENT_SECRET"]
+    if not client_id and not client_secret:
+        client_id, client_secret = values["AUTH0_MANAGEMENT_ID"], values["AUTH0_MANAGEMENT_SECRET"]
+    login_url = values["AUTH0_CUSTOM_DOMAIN"] or base_url
+    if values["ENABLE_ADMIN_DASHBOARD"]:
+        if bool(values["ADMIN_CLIENT_ID"]) != bool(values["ADMIN_CLIENT_SECRET"]):
+            problems.append(
+                "ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together "
+                "(or both left unset to use the Management application)"
+            )
+        if not values["ADMIN_ROLES"]:
+            problems.append(
+                "ADMIN_ROLES must name at least one role when ENABLE_ADMIN_DASHBOARD is true"
+            )
+        custom_domain = values["AUTH0_CUSTOM_DOMAIN"]
+        if custom_domain and custom_domain.startswith("http://") and not relaxed:
+            problems.append("AUTH0_CUSTOM_DOMAIN uses http://, allowed only when ENVIRONMENT=dev")
+    return {
+        "DASHBOARD_CLIENT_ID": client_id,
+        "DASHBOARD_CLIENT_SECRET": client_secret,
+        "DASHBOARD_LOGIN_URL": login_url,
+    }
 
 
 def _auth0_base_url(domain: str, relaxed: bool, problems: list[str]) -> str:

@@ -5,12 +5,14 @@ Without PostgreSQL binaries the PostgreSQL runs are skipped with the reason show
 under CI=true, where they fail: CI must never pass by skipping.
 """
 
+import contextvars
 import os
 from collections import Counter
 from unittest import mock
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 
 from aai import create_app
 from aai.extensions import db
@@ -46,11 +48,32 @@ def database_url(request, tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'aai_test.sqlite3'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in its own app context.
+
+    Tests run inside an app context (for factories and assertions); Flask would reuse it for
+    client requests, so requests would share `g` and the database session. Running each
+    request in an empty `contextvars.Context` gives it its own. Rows a test flushed are still
+    visible to the request (same connection, see `_rollback_after_each_test`); objects the test
+    loaded before a request may be stale afterwards: expire or re-query them.
+    """
+
+    def open(self, *args, **kwargs):
+        context = contextvars.Context()
+        try:
+            return context.run(super().open, *args, **kwargs)
+        finally:
+            # Flask keeps the request's contexts until the next request; end them in the same
+            # Context they were pushed in.
+            context.run(self._context_stack.close)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, emulator_server):
     """One migrated app per backend, talking to the Auth0 emulator; `flask_migrate.upgrade`
     so the migrations are tested."""
     application = create_app(emulator_settings(emulator_server, DB_URL=database_url))
+    application.test_client_class = IsolatedClient
     with application.app_context():
         flask_migrate.upgrade()
     return application

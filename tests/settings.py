@@ -16,6 +16,7 @@ BASE_SETTINGS = {
     "NO_REPLY_EMAIL_SENDER": "no-reply@aai.test",
     "EMAIL_BACKEND": "console",
     "LOG_LEVEL": "WARNING",
+    "ADMIN_ROLES": '["biocommons/role/biocommons/admin"]',
 }
 
 
@@ -27,12 +28,12 @@ def settings(**overrides: str) -> dict[str, str]:
 
 def emulator_settings(server, **overrides: str) -> dict[str, str]:
     """Test settings that point aai at a running Auth0 emulator."""
-    return settings(
-        AUTH0_DOMAIN=server.url,
-        AUTH0_AUDIENCE=server.audience,
-        AUTH0_MANAGEMENT_ID=server.management_client_id,
-        AUTH0_MANAGEMENT_SECRET=server.management_client_secret,
-        AUTH0_ISSUER=TRUSTED_CUSTOM_ISSUER,
-        RECAPTCHA_VERIFY_URL=f"{server.url}/recaptcha/api/siteverify",
-        **overrides,
-    )
+    pointing = {
+        "AUTH0_DOMAIN": server.url,
+        "AUTH0_AUDIENCE": server.audience,
+        "AUTH0_MANAGEMENT_ID": server.management_client_id,
+        "AUTH0_MANAGEMENT_SECRET": server.management_client_secret,
+        "AUTH0_ISSUER": TRUSTED_CUSTOM_ISSUER,
+        "RECAPTCHA_VERIFY_URL": f"{server.url}/recaptcha/api/siteverify",
+    }
+    return settings(**{**pointing, **overrides})

@@ -12,7 +12,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from aai import create_app
-from aai.auth import ROLES_CLAIM, SigningKeys, SigningKeysUnavailableError
+from aai.auth import ROLES_CLAIM, SigningKeys, SigningKeysUnavailableError, require_user
+from aai.errors import ApiError
 from tests.settings import TRUSTED_CUSTOM_ISSUER, emulator_settings
 
 PROBE = "/me/is-general-admin"
@@ -248,3 +249,28 @@ def test_cold_cache_failure_raises_unavailable():
 
     with pytest.raises(SigningKeysUnavailableError):
         SigningKeys(fetch).key_set_for("any")
+
+
+@pytest.mark.parametrize(
+    ("account", "expected"),
+    [("missing", (404, "User not found.")), ("deleted", (403, "This account has been deleted."))],
+)
+def test_require_user_refuses_missing_and_deleted_accounts(
+    app, make_user, make_token, account, expected
+):
+    sub = "auth0|never-synced"
+    if account == "deleted":
+        user = make_user()
+        user.soft_delete()
+        sub = user.id
+    headers = {"Authorization": f"Bearer {make_token(sub, roles=[])}"}
+    with app.test_request_context(headers=headers), pytest.raises(ApiError) as raised:
+        require_user()
+    assert (raised.value.status, raised.value.detail) == expected
+
+
+def test_require_user_gives_the_live_user(app, make_user, make_token):
+    user = make_user()
+    headers = {"Authorization": f"Bearer {make_token(user.id, roles=[])}"}
+    with app.test_request_context(headers=headers):
+        assert require_user().id == user.id
