@@ -1,0 +1,39 @@
+"""What a sync step did, counted; printed by `flask sync-auth0` and logged by the worker."""
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+COUNTS = ("created", "updated", "restored", "soft_deleted", "unchanged", "skipped")
+
+
+@dataclass
+class SyncReport:
+    step: str
+    created: int = 0
+    updated: int = 0
+    restored: int = 0
+    soft_deleted: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skip_reasons: Counter = field(default_factory=Counter)
+
+    def skip(self, reason: str) -> None:
+        self.skipped += 1
+        self.skip_reasons[reason] += 1
+
+    @property
+    def writes(self) -> int:
+        return self.created + self.updated + self.restored + self.soft_deleted
+
+    def as_dict(self) -> dict:
+        counts = {name: getattr(self, name) for name in COUNTS}
+        return {"step": self.step, **counts, "skip_reasons": dict(self.skip_reasons)}
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of `size` items (the last may be shorter): bounded memory."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
