@@ -29,7 +29,9 @@ from aai.sync.report import SyncReport, batched
 
 EXPORT_FIELDS = ["user_id", "email", "email_verified", "username", "blocked"]
 BATCH_SIZE = 1000
-EXPORT_POLL_SECONDS = 0.5
+# Export polling starts fast (small tenants finish at once) and backs off to every 2 s.
+EXPORT_FIRST_POLL_SECONDS = 0.05
+EXPORT_MAX_POLL_SECONDS = 2.0
 EXPORT_TIMEOUT_SECONDS = 600
 
 
@@ -62,12 +64,14 @@ def exported_users(auth0: Auth0Client) -> Iterator[AuthUser]:
     """Start an export, wait for it, then stream its rows."""
     job = auth0.start_users_export(EXPORT_FIELDS)
     deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
+    pause = EXPORT_FIRST_POLL_SECONDS
     while job.get("status") != "completed":
         if job.get("status") in ("failed", "cancelled") or time.monotonic() > deadline:
             raise ExportFailedError(
                 f"Auth0 user export {job.get('id')} ended as {job.get('status')}"
             )
-        time.sleep(EXPORT_POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(pause * 2, EXPORT_MAX_POLL_SECONDS)
         job = auth0.get_job(job["id"])
     if not job.get("location"):
         raise ExportFailedError(f"Auth0 user export {job.get('id')} has no download location")
