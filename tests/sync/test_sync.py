@@ -66,7 +66,9 @@ def platform_status(user_id, platform=PlatformEnum.GALAXY):
 
 def test_first_sync_builds_the_tenant(auth0):
     roles, users, memberships = full_sync(auth0)
-    assert roles.created >= 10 and users.created == 6 and memberships.created > 0
+    assert roles.created >= 10
+    assert users.created == 6
+    assert memberships.created > 0
     assert users.skip_reasons == {"blocked in Auth0": 1}
     assert db.session.get(Platform, PlatformEnum.GALAXY).role_id == GALAXY_ROLE
     assert db.session.get(BiocommonsGroup, TSI).short_name == "TSI"
@@ -129,7 +131,8 @@ def test_user_deleted_in_auth0_is_soft_deleted_with_memberships(auth0):
     report = sync_users(auth0, db.session, flush)
     assert report.soft_deleted == 1
     user = db.session.get(BiocommonsUser, APPROVED)
-    assert user.is_deleted and user.deletion_reason == "auth0_sync"
+    assert user.is_deleted
+    assert user.deletion_reason == "auth0_sync"
     assert platform_status(APPROVED) is None
 
 
