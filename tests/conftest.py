@@ -22,9 +22,14 @@ from tests.settings import emulator_settings
 
 BACKENDS = ("postgresql", "sqlite")
 
-# Fixture modules: the Auth0 emulator's (emulator_server, emulator, make_token), and those of
-# the user-facing and admin API tests.
-pytest_plugins = ["tests.emulator_plugin", "tests.api.user_fixtures", "tests.api.admin_fixtures"]
+# Fixture modules: the Auth0 emulator's (emulator_server, emulator, make_token), a loopback
+# SMTP server (smtp_server), and those of the user-facing and admin API tests.
+pytest_plugins = [
+    "tests.emulator_plugin",
+    "tests.smtp",
+    "tests.api.user_fixtures",
+    "tests.api.admin_fixtures",
+]
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ from email import message_from_bytes
 
 import boto3
 import flask_migrate
-import pytest
-from aiosmtpd.controller import Controller
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -26,39 +24,9 @@ from aai.delivery import (
 from aai.emails import queue_email
 from aai.extensions import db
 from aai.models import EmailNotification, EmailStatusEnum, utc_now
-from tests.pg_cluster import free_port
 from tests.settings import settings
 
 SENDER = "no-reply@aai.test"
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping what it receives, or refusing with a given reply."""
-
-    def __init__(self, reply: str = "250 OK"):
-        self.reply = reply
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        if self.reply.startswith("250"):
-            self.received.append(envelope)
-        return self.reply
-
-
-@pytest.fixture
-def smtp_server():
-    servers = []
-
-    def start(reply: str = "250 OK") -> tuple[Mailbox, int]:
-        mailbox, port = Mailbox(reply), free_port()
-        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-        controller.start()
-        servers.append(controller)
-        return mailbox, port
-
-    yield start
-    for controller in servers:
-        controller.stop()
 
 
 def smtp_backend(port: int) -> SmtpBackend:

@@ -32,6 +32,10 @@ CONTEXTS = {
         "username": "ada",
         "reason": "crystals",
     },
+    "mistyped_email_account_deleted": {
+        "mistyped_email": "ada@exmaple.org",
+        "register_url": "https://portal.example.org/register",
+    },
 }
 
 

@@ -29,7 +29,7 @@ from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "7b3e9c1f4d20"
+HEAD = "c41d7a9e2b56"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -37,6 +37,42 @@ DOCUMENTED_ADDITIONS = {
     ("column", "groupmembership", "requested_at", "timestamp with time zone", "YES"),
     ("column", "platformmembership", "rejection_reason", "character varying(255)", "YES"),
     ("column", "emailnotification", "body_text", "text", "YES"),
+    *(
+        ("index", table, name, f"CREATE INDEX {name} ON public.{table} {definition}", "")
+        for table, name, definition in (
+            (
+                "biocommons_user",
+                "ix_biocommons_user_live_id",
+                "USING btree (id) INCLUDE (email_verified) WHERE (is_deleted = false)",
+            ),
+            (
+                "biocommons_user",
+                "ix_biocommons_user_email_trgm",
+                "USING gin (email gin_trgm_ops)",
+            ),
+            (
+                "biocommons_user",
+                "ix_biocommons_user_username_trgm",
+                "USING gin (username gin_trgm_ops)",
+            ),
+            (
+                "platformmembership",
+                "ix_platformmembership_live_platform_user",
+                "USING btree (platform_id, user_id) INCLUDE (approval_status) "
+                "WHERE (is_deleted = false)",
+            ),
+            (
+                "platformmembership",
+                "ix_platformmembership_live_platform_status_user",
+                "USING btree (platform_id, approval_status, user_id) WHERE (is_deleted = false)",
+            ),
+            (
+                "groupmembership",
+                "ix_groupmembership_live_group_status_user",
+                "USING btree (group_id, approval_status, user_id) WHERE (is_deleted = false)",
+            ),
+        )
+    ),
 }
 
 database_names = (f"aai_migration_{number}" for number in itertools.count(1))

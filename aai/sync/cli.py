@@ -100,8 +100,7 @@ def sync_auth0_command(roles: bool, users: bool, memberships: bool, dry_run: boo
 
 def build_scheduler(app: Flask, jobs: tuple[Job, ...]) -> APScheduler:
     """A blocking Flask-APScheduler with one interval job per entry of `jobs`."""
-    defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
-    scheduler = APScheduler(scheduler=BlockingScheduler(timezone=UTC, job_defaults=defaults))
+    scheduler = APScheduler(scheduler=BlockingScheduler(timezone=UTC))
     scheduler.init_app(app)
     now = datetime.now(UTC)
     for job in jobs:
@@ -113,6 +112,10 @@ def build_scheduler(app: Flask, jobs: tuple[Job, ...]) -> APScheduler:
             seconds=job.every_seconds,
             next_run_time=now + timedelta(seconds=job.first_run_after_seconds),
             replace_existing=True,
+            # One run at a time; runs missed while busy collapse into one, within 15 minutes.
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=15 * 60,
         )
     return scheduler
 
