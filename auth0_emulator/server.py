@@ -9,7 +9,14 @@ from auth0_emulator import create_app, set_base_url
 from auth0_emulator.client import EmulatorClient
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1, so clients keep their connections open as they do with Auth0 (a sync makes
+    thousands of calls; a new TCP connection for each would dominate its time)."""
+
+    protocol_version = "HTTP/1.1"
+
+
+class _QuietHandler(_KeepAliveHandler):
     """No access log line per request (a test session makes thousands)."""
 
     def log_request(self, code="-", size="-") -> None:
@@ -24,7 +31,7 @@ def bind(
     The tenant's URL (and so the token issuer) is fixed to the bound address.
     """
     app = create_app(seed)
-    handler = _QuietHandler if quiet else WSGIRequestHandler
+    handler = _QuietHandler if quiet else _KeepAliveHandler
     server = make_server(host, port, app, threaded=True, request_handler=handler)
     set_base_url(app, base_url(server))
     return server

@@ -8,10 +8,11 @@ users already in the database (the users step runs first); unknown or deleted us
 skipped and reported.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from aai.auth0 import Auth0Client
@@ -108,6 +109,7 @@ def sync_role_members(
 def apply_members(
     session: Session, target: Target, user_ids: list[str], report: SyncReport
 ) -> None:
+    """Grant the role's members their membership: new ones in bulk, changed ones one by one."""
     if not user_ids:
         return
     users = dict(
@@ -117,44 +119,63 @@ def apply_members(
             )
         ).all()
     )
-    query = select(target.model).where(
-        target.key_filter(target.model), target.model.user_id.in_(user_ids)
-    )
-    memberships = {membership.user_id: membership for membership in session.scalars(query)}
+    model = target.model
+    state = {
+        row.user_id: row
+        for row in session.execute(
+            select(model.id, model.user_id, model.approval_status, model.is_deleted).where(
+                target.key_filter(model), model.user_id.in_(user_ids)
+            )
+        )
+    }
+    new_ids = []
     for user_id in user_ids:
         if user_id not in users:
             report.skip("member not in the database")
         elif users[user_id]:
             report.skip("member's account is deleted")
+        elif user_id not in state:
+            new_ids.append(user_id)
+        elif state[user_id].approval_status is APPROVED and not state[user_id].is_deleted:
+            report.unchanged += 1
         else:
-            grant(session, target, user_id, memberships.get(user_id), report)
+            grant(session, target, session.get(model, state[user_id].id), report)
+    insert_approved(session, target, new_ids)
+    report.created += len(new_ids)
     session.flush()
 
 
-def grant(session: Session, target: Target, user_id: str, membership, report: SyncReport) -> None:
-    """Make the membership approved and live, writing history only when something changed."""
-    if membership is None:
-        membership = target.model(
-            user_id=user_id,
-            approval_status=APPROVED,
-            updated_at=utc_now(),
-            **{target.key_column: target.key},
-        )
-        session.add(membership)
-        _record(target, membership)
-        report.created += 1
+def insert_approved(session: Session, target: Target, user_ids: list[str]) -> None:
+    """Automatic approved memberships and their first history rows, in two bulk inserts."""
+    if not user_ids:
         return
+    now = utc_now()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            target.key_column: target.key,
+            "approval_status": APPROVED,
+            "updated_at": now,
+            "updated_by_id": None,
+            "is_deleted": False,
+        }
+        for user_id in user_ids
+    ]
+    session.execute(insert(target.model.__table__), rows)
+    history = [{**row, "id": uuid.uuid4(), "reason": None} for row in rows]
+    session.execute(insert(target.history.__table__), history)
+
+
+def grant(session: Session, target: Target, membership, report: SyncReport) -> None:
+    """Make an existing membership approved and live, with a history row."""
     restored = membership.is_deleted
+    membership.restore()
     if membership.approval_status is not APPROVED:
-        membership.restore()
         _approve(target, membership)
-    elif restored:
-        membership.restore()
+    else:
         membership.updated_at, membership.updated_by_id = utc_now(), None
         _record(target, membership)
-    else:
-        report.unchanged += 1
-        return
     if restored:
         report.restored += 1
     else:

@@ -23,6 +23,11 @@ class SyncReport:
         self.skipped += 1
         self.skip_reasons[reason] += 1
 
+    def merge(self, other: "SyncReport") -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skip_reasons.update(other.skip_reasons)
+
     @property
     def writes(self) -> int:
         return self.created + self.updated + self.restored + self.soft_deleted

@@ -1,7 +1,9 @@
 """Auth0 users → `biocommons_user`, from Auth0's user export (30 §9.3, bugs fixed).
 
-Rows stream from the export file and are applied in batches: one query loads a batch's
-existing rows, one query finds email/username clashes, and the batch is flushed at once. The
+Rows stream from the export file and are applied in batches: one query reads a batch's stored
+state, new users are inserted in bulk, changed ones updated with their history; a batch that
+breaks a uniqueness constraint (an email or username held by another user) is redone user by
+user, skipping the clashing ones. The
 database mirrors Auth0: a blocked Auth0 user has a soft-deleted row (a new blocked user is
 not created), an unblocked one a live row. Users missing from a *complete* export are checked
 one by one with Auth0 before they are soft-deleted.
@@ -11,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,14 @@ from aai.models import (
 from aai.sync.report import SyncReport, batched
 
 EXPORT_FIELDS = ["user_id", "email", "email_verified", "username", "blocked"]
+# What a batch compares, read as plain tuples (cheap) rather than ORM objects.
+USER_STATE = (
+    BiocommonsUser.id,
+    BiocommonsUser.email,
+    BiocommonsUser.username,
+    BiocommonsUser.email_verified,
+    BiocommonsUser.is_deleted,
+)
 BATCH_SIZE = 1000
 # Export polling starts fast (small tenants finish at once) and backs off to every 2 s.
 EXPORT_FIRST_POLL_SECONDS = 0.05
@@ -99,86 +109,76 @@ def sync_users(
 
 
 def apply_batch(session: Session, batch: Iterable[AuthUser], report: SyncReport) -> None:
-    """Apply one batch; on a constraint race, retry it user by user with savepoints."""
+    """Apply one batch; if it breaks a constraint, redo it user by user with savepoints."""
     batch = list(batch)
+    outcome = SyncReport(report.step)
     try:
         with session.begin_nested():
-            _apply(session, batch, report)
+            _apply(session, batch, outcome)
     except IntegrityError:
+        outcome = SyncReport(report.step)
         for user in batch:
+            single = SyncReport(report.step)
             try:
                 with session.begin_nested():
-                    _apply(session, [user], SyncReport("retry"))
+                    _apply(session, [user], single)
             except IntegrityError:
-                report.skip("conflicts with another user")
+                single = SyncReport(report.step)
+                single.skip("email or username belongs to another user")
+            outcome.merge(single)
+    report.merge(outcome)
 
 
 def _apply(session: Session, batch: list[AuthUser], report: SyncReport) -> None:
+    """Compare the batch with the stored rows (plain tuples), bulk-insert the new users and
+    update the changed ones through the ORM (so history rows are written)."""
     ids = [user.id for user in batch]
-    rows = {
+    current = {
         row.id: row
-        for row in session.scalars(select(BiocommonsUser).where(BiocommonsUser.id.in_(ids)))
+        for row in session.execute(select(*USER_STATE).where(BiocommonsUser.id.in_(ids)))
     }
-    owners = _current_owners(session, batch)
+    new_rows = []
     for incoming in batch:
-        row = rows.get(incoming.id)
-        clash = _clash(incoming, owners)
-        if clash:
-            report.skip(clash)
-        elif row is None:
-            _create(session, incoming, report)
+        state = current.get(incoming.id)
+        if not incoming.email:
+            report.skip("no email in Auth0")
+        elif state is None:
+            _collect_new(incoming, new_rows, report)
+        elif _differs(state, incoming):
+            _update(session, session.get(BiocommonsUser, incoming.id), incoming, report)
         else:
-            _update(session, row, incoming, report)
-        owners["email"][incoming.email.lower()] = incoming.id
-        if incoming.username:
-            owners["username"][incoming.username.lower()] = incoming.id
+            report.unchanged += 1
+    if new_rows:
+        session.execute(insert(BiocommonsUser.__table__), new_rows)
     session.flush()
 
 
-def _current_owners(session: Session, batch: list[AuthUser]) -> dict[str, dict[str, str]]:
-    """Which user holds each email and username of the batch today (deleted rows too)."""
-    emails = {user.email.lower() for user in batch}
-    usernames = {user.username.lower() for user in batch if user.username}
-    query = select(BiocommonsUser.id, BiocommonsUser.email, BiocommonsUser.username).where(
-        or_(BiocommonsUser.email.in_(emails), BiocommonsUser.username.in_(usernames))
+def _differs(state, incoming: AuthUser) -> bool:
+    return (
+        state.email != incoming.email
+        or (incoming.username is not None and state.username != incoming.username)
+        or state.email_verified != incoming.email_verified
+        or state.is_deleted != incoming.blocked
     )
-    owners: dict[str, dict[str, str]] = {"email": {}, "username": {}}
-    for user_id, email, username in session.execute(query):
-        owners["email"][email.lower()] = user_id
-        owners["username"][username.lower()] = user_id
-    return owners
 
 
-def _clash(incoming: AuthUser, owners: dict[str, dict[str, str]]) -> str | None:
-    if not incoming.email:
-        return "no email in Auth0"
-    if owners["email"].get(incoming.email.lower(), incoming.id) != incoming.id:
-        return "email belongs to another user"
-    if (
-        incoming.username
-        and owners["username"].get(incoming.username.lower(), incoming.id) != incoming.id
-    ):
-        return "username belongs to another user"
-    return None
-
-
-def _create(session: Session, incoming: AuthUser, report: SyncReport) -> None:
+def _collect_new(incoming: AuthUser, new_rows: list[dict], report: SyncReport) -> None:
     if incoming.blocked:
         report.skip("blocked in Auth0")
-        return
-    if not incoming.username:
+    elif not incoming.username:
         report.skip("no username in Auth0")
-        return
-    session.add(
-        BiocommonsUser(
-            id=incoming.id,
-            email=incoming.email,
-            username=incoming.username,
-            email_verified=incoming.email_verified,
-            created_at=utc_now(),
+    else:
+        new_rows.append(
+            {
+                "id": incoming.id,
+                "email": incoming.email,
+                "username": incoming.username,
+                "email_verified": incoming.email_verified,
+                "created_at": utc_now(),
+                "is_deleted": False,
+            }
         )
-    )
-    report.created += 1
+        report.created += 1
 
 
 def _update(session: Session, row: BiocommonsUser, incoming: AuthUser, report: SyncReport) -> None:

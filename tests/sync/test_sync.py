@@ -139,7 +139,7 @@ def test_user_deleted_in_auth0_is_soft_deleted_with_memberships(auth0):
 def test_username_taken_by_another_user_is_skipped(auth0, make_user):
     make_user(id="auth0|local-only", username="approved_user", email="local@example.org")
     report = sync_users(auth0, db.session, flush)
-    assert report.skip_reasons["username belongs to another user"] == 1
+    assert report.skip_reasons["email or username belongs to another user"] == 1
     assert live_user(APPROVED) is None
 
 
