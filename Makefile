@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
-DEV_ENV := dev.env
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -21,9 +20,9 @@ $(STAMP): requirements.lock pyproject.toml
 system-deps:
 	scripts/ensure-system-deps.sh
 
+# The whole stack, offline: Auth0 emulator, migrated + synced SQLite, worker, API.
 run: $(STAMP)
-	$(BIN)/flask --app wsgi --env-file $(DEV_ENV) db upgrade
-	$(BIN)/flask --app wsgi --env-file $(DEV_ENV) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/dev-stack.sh
 
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest

@@ -47,6 +47,8 @@ def configure_logging(app: Flask) -> None:
                 }
             },
             "root": {"level": app.config["LOG_LEVEL"], "handlers": ["stderr"]},
+            # One line per outgoing HTTP call is noise (and URLs may carry user ids).
+            "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
         }
     )
 
