@@ -39,10 +39,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerates requirements.lock (hashes included) from pyproject.toml.
+# Regenerates the locks (hashes included) from pyproject.toml: requirements.lock (app, tests and
+# tools; what make installs) and deploy/requirements.lock (the app alone; what the image installs).
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
 		--python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
+		--python-version 3.11 -o deploy/requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -11,7 +11,9 @@ from aai.auth0 import init_auth0
 from aai.config import load_config, read_environment
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
+from aai.limits import init_limits
 from aai.logs import configure_logging, register_request_logging
+from aai.metrics import init_metrics
 from aai.requests import JsonRequest
 from aai.sync.cli import register_cli
 
@@ -38,8 +40,10 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     init_extensions(app)
     init_auth0(app)
     init_auth(app)
+    init_limits(app)
     register_blueprints(app)
     init_admin(app)
+    init_metrics(app)  # after the views: its per-view counter wraps the views registered
     register_error_handlers(app)
     register_request_logging(app)
     register_cli(app)

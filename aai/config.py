@@ -267,6 +267,7 @@ SETTINGS = (
     Setting("SBP_ALLOWED_EMAIL_DOMAINS", parse_json_list, default=SBP_DEFAULT_DOMAINS),
     Setting("RATELIMIT_STORAGE_URI", default="memory://"),
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
+    Setting("WORKER_METRICS_PORT", parse_port, default=9100),
     Setting("GALAXY_URL", parse_http_url),
     Setting("GALAXY_API_KEY"),
     Setting("DB_URL"),

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from flask import Flask
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from aai.models import EmailNotification, EmailStatusEnum, utc_now
@@ -172,6 +172,13 @@ class DeliveryReport:
 
     def as_dict(self) -> dict:
         return {"step": "emails", "sent": self.sent, "retrying": self.retrying, "dead": self.dead}
+
+
+def outbox_depth(session: Session) -> dict[EmailStatusEnum, int]:
+    """How many emails are in each status (for the outbox gauge)."""
+    query = select(EmailNotification.status, func.count()).group_by(EmailNotification.status)
+    counts = dict(session.execute(query).all())
+    return {status: counts.get(status, 0) for status in EmailStatusEnum}
 
 
 def due_condition(now: datetime):

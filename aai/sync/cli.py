@@ -13,6 +13,7 @@ from flask_apscheduler import APScheduler
 
 from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.metrics import serve_worker_metrics
 from aai.sync.jobs import JOBS, SYNC_LOCK, Job, run_job
 from aai.sync.locks import job_lock
 from aai.sync.memberships import sync_memberships
@@ -130,6 +131,8 @@ def worker_command(email_only: bool) -> None:
         raise click.ClickException("The worker does not run with FLASK_DEBUG set; unset it.")
     jobs = tuple(job for job in JOBS if job.email or not email_only)
     scheduler = build_scheduler(current_app._get_current_object(), jobs)
+    if current_app.config["ENABLE_PROMETHEUS_METRICS"]:
+        serve_worker_metrics(current_app.config["WORKER_METRICS_PORT"])
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     click.echo(f"Worker started with jobs: {', '.join(job.id for job in jobs)}")
     try:

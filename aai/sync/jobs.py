@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from aai.auth0 import auth0_client
-from aai.delivery import backend_for, deliver_outbox
+from aai.delivery import backend_for, deliver_outbox, outbox_depth
 from aai.extensions import db
+from aai.metrics import JOB_RUNS, OUTBOX_DEPTH, SYNC_CHANGES
 from aai.sync.locks import job_lock
 from aai.sync.maintenance import cleanup_email_otps, refresh_unverified_users
 from aai.sync.memberships import sync_memberships
@@ -39,7 +40,10 @@ def run_memberships():
 
 def run_email_delivery():
     sender = current_app.config["NO_REPLY_EMAIL_SENDER"]
-    return deliver_outbox(db.session, backend_for(current_app), commit, sender)
+    report = deliver_outbox(db.session, backend_for(current_app), commit, sender)
+    for status, count in outbox_depth(db.session).items():
+        OUTBOX_DEPTH.labels(status.value).set(count)
+    return report
 
 
 def run_otp_cleanup():
@@ -87,6 +91,7 @@ def run_job(app: Flask, job: Job):
     with app.app_context(), job_lock(job.lock_id) as acquired:
         if not acquired:
             logger.info("job already running elsewhere", extra={"job": job.id})
+            JOB_RUNS.labels(job.id, "already_running").inc()
             return None
         started = time.monotonic()
         try:
@@ -94,11 +99,20 @@ def run_job(app: Flask, job: Job):
             db.session.commit()
         except Exception:
             db.session.rollback()
+            JOB_RUNS.labels(job.id, "failed").inc()
             logger.exception("job failed", extra={"job": job.id})
             raise
         finally:
             db.session.remove()
+        JOB_RUNS.labels(job.id, "ok").inc()
         summary = report.as_dict() if hasattr(report, "as_dict") else {}
+        record_changes(summary)
         seconds = round(time.monotonic() - started, 3)
         logger.info("job finished", extra={"job": job.id, "seconds": seconds, "summary": summary})
         return report
+
+
+def record_changes(summary: dict) -> None:
+    for kind in ("created", "updated", "restored", "soft_deleted"):
+        if summary.get(kind):
+            SYNC_CHANGES.labels(summary["step"], kind).inc(summary[kind])

@@ -1,0 +1,50 @@
+"""Prometheus metrics: off by default, request counts by endpoint, the worker's job metrics."""
+
+import pytest
+
+from aai import create_app
+from aai.metrics import WORKER_REGISTRY
+from aai.sync.jobs import Job, run_job
+from aai.sync.report import SyncReport
+from tests.settings import settings
+
+
+def test_metrics_are_off_by_default():
+    response = create_app(settings(DB_URL="sqlite://")).test_client().get("/metrics")
+    assert response.status_code == 404
+    assert response.json == {"detail": "Not Found"}
+
+
+def test_requests_are_counted_by_endpoint_not_path():
+    client = create_app(
+        settings(DB_URL="sqlite://", ENABLE_PROMETHEUS_METRICS="true")
+    ).test_client()
+    for _ in range(3):
+        client.get("/health")
+    client.get("/no/such/page")
+    exposition = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'http_requests_total{handler="service.health",method="GET",status="200"} 3.0' in exposition
+    )
+    assert 'http_request_total{method="GET",status="404"} 1.0' in exposition
+    assert "/no/such/page" not in exposition
+
+
+def sample(name: str, **labels) -> float:
+    return WORKER_REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_job_runs_and_sync_changes_are_recorded():
+    app = create_app(settings(DB_URL="sqlite://"))
+    report = SyncReport("metrics_probe", created=2, soft_deleted=1)
+    before = sample("aai_worker_job_runs_total", job="probe", outcome="ok")
+    run_job(app, Job("probe", lambda: report, 60, 0))
+    assert sample("aai_worker_job_runs_total", job="probe", outcome="ok") == before + 1
+    assert sample("aai_sync_changes_total", step="metrics_probe", kind="created") >= 2
+
+    def failing():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        run_job(app, Job("probe", failing, 60, 0))
+    assert sample("aai_worker_job_runs_total", job="probe", outcome="failed") >= 1
