@@ -45,6 +45,8 @@ def run_migrations_online() -> None:
                 context.run_migrations()
         finally:
             if sqlite:
+                if connection.in_transaction():  # the PRAGMA is ignored inside a transaction
+                    connection.commit()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

@@ -14,6 +14,7 @@ from flask_apscheduler import APScheduler
 from aai.auth0 import auth0_client
 from aai.extensions import db
 from aai.metrics import serve_worker_metrics
+from aai.schema_diagram import db_diagram_command
 from aai.sync.jobs import JOBS, SYNC_LOCK, Job, run_job
 from aai.sync.locks import job_lock
 from aai.sync.memberships import sync_memberships
@@ -145,3 +146,4 @@ def worker_command(email_only: bool) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(sync_auth0_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(db_diagram_command)

@@ -212,6 +212,7 @@ def _mirror_blocked(session: Session, row: BiocommonsUser, blocked: bool) -> Non
     else:
         _history(session, row, "restored_from_auth0", "User restored during Auth0 sync")
         row.restore()
+        row.deleted_at, row.deletion_reason, row.deleted_by_id = None, None, None
 
 
 def _history(session: Session, row: BiocommonsUser, change: str, reason: str) -> None:

@@ -33,9 +33,16 @@ def dashboard_settings(server, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, emulator_server):
-    """The session app of tests/admin: the root one's, with the dashboard enabled."""
-    application = create_app(dashboard_settings(emulator_server, DB_URL=database_url))
+def app(database_url, emulator_server, request, tmp_path_factory):
+    """The session app of tests/admin: the root one's, with the dashboard enabled, on its own
+    database of the same backend (two apps migrating one SQLite file in one process would
+    leave the second app's pooled connection with foreign keys off: migrations/env.py turns
+    them back on inside a still-open transaction when there is nothing to migrate)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'aai_dashboard.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_cluster").create_database("aai_dashboard_test")
+    application = create_app(dashboard_settings(emulator_server, DB_URL=url))
     with application.app_context():
         flask_migrate.upgrade()
     return application

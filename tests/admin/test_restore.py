@@ -10,7 +10,7 @@ from aai.admin.restore import USER_RESTORATION
 from aai.auth0 import auth0_client
 from aai.extensions import db
 from aai.models import BiocommonsUser, BiocommonsUserHistory
-from tests.admin.conftest import BIOCOMMONS_ADMIN_ID, get, post
+from tests.admin.conftest import BIOCOMMONS_ADMIN_ID, get, post, sign_in
 
 BLOCKED_USER_ID = "auth0|586a45ad8658329c52def1e5"  # blocked in the emulator's demo seed
 RESTORE_PAGE = "/db-admin/deleted_user/restore/"
@@ -126,8 +126,6 @@ def test_live_or_unknown_users_cannot_be_restored(admin_client, make_user):
 
 
 def test_restorer_must_be_a_live_database_user(client, emulator, make_user):
-    from tests.admin.conftest import sign_in
-
     target = make_user(is_deleted=True)
     sign_in(client, sub="auth0|admin-not-in-db")
     token = csrf_token(client, target.id)
