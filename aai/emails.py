@@ -24,6 +24,8 @@ SUBJECTS = {
     "welcome": "Welcome to BioCommons Access",
     "email_change_code": "Confirm your new BioCommons Access email address",
     "sbp_registration_admin": "New Structural Biology Platform User Registration",
+    # aai addition (portal contract #31): an admin deleted an account with a mistyped address.
+    "mistyped_email_account_deleted": "Please register again for BioCommons Access",
 }
 
 

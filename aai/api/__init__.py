@@ -33,6 +33,9 @@ def register_blueprints(app: Flask) -> None:
     )
     for blueprint in RESOURCE_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # SBP self-registration exists outside production only (20 §1.1; any spelling of prod).
+    if app.config["ENVIRONMENT"] != "production":
+        api.register_blueprint(register.sbp_bp)
     app.register_blueprint(docs.assets_bp)
 
 
