@@ -98,6 +98,24 @@ class BiocommonsUser(SoftDeleteMixin, Base):
     __tablename__ = "biocommons_user"
     __table_args__ = (
         sa.Index("ix_biocommons_user_email_verified_deleted", "email_verified", "is_deleted"),
+        # aai additions for the admin lists (migration c41d7a9e2b56): live users in id order,
+        # and trigram indexes for substring search (plain b-trees on SQLite).
+        sa.Index(
+            "ix_biocommons_user_live_id",
+            "id",
+            postgresql_include=["email_verified"],
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
+        *(
+            sa.Index(
+                f"ix_biocommons_user_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for column in ("email", "username")
+        ),
     )
 
     id: Mapped[str] = mapped_column(sa.String, primary_key=True)
@@ -223,6 +241,23 @@ class PlatformMembership(SoftDeleteMixin, Base):
         sa.Index(
             "ix_platformmembership_user_platform_deleted", "user_id", "platform_id", "is_deleted"
         ),
+        # aai additions for the admin lists (migration c41d7a9e2b56).
+        sa.Index(
+            "ix_platformmembership_live_platform_user",
+            "platform_id",
+            "user_id",
+            postgresql_include=["approval_status"],
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
+        sa.Index(
+            "ix_platformmembership_live_platform_status_user",
+            "platform_id",
+            "approval_status",
+            "user_id",
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -264,6 +299,15 @@ class GroupMembership(SoftDeleteMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("group_id", "user_id", name="user_group_pairing"),
         sa.Index("ix_groupmembership_user_group_deleted", "user_id", "group_id", "is_deleted"),
+        # aai addition for the admin lists (migration c41d7a9e2b56).
+        sa.Index(
+            "ix_groupmembership_live_group_status_user",
+            "group_id",
+            "approval_status",
+            "user_id",
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)

@@ -43,7 +43,7 @@ DOCUMENTED_ADDITIONS = {
             (
                 "biocommons_user",
                 "ix_biocommons_user_live_id",
-                "USING btree (id) INCLUDE (email_verified) WHERE (is_deleted = false)",
+                "USING btree (id) INCLUDE (email_verified) WHERE (is_deleted IS FALSE)",
             ),
             (
                 "biocommons_user",
@@ -59,17 +59,17 @@ DOCUMENTED_ADDITIONS = {
                 "platformmembership",
                 "ix_platformmembership_live_platform_user",
                 "USING btree (platform_id, user_id) INCLUDE (approval_status) "
-                "WHERE (is_deleted = false)",
+                "WHERE (is_deleted IS FALSE)",
             ),
             (
                 "platformmembership",
                 "ix_platformmembership_live_platform_status_user",
-                "USING btree (platform_id, approval_status, user_id) WHERE (is_deleted = false)",
+                "USING btree (platform_id, approval_status, user_id) WHERE (is_deleted IS FALSE)",
             ),
             (
                 "groupmembership",
                 "ix_groupmembership_live_group_status_user",
-                "USING btree (group_id, approval_status, user_id) WHERE (is_deleted = false)",
+                "USING btree (group_id, approval_status, user_id) WHERE (is_deleted IS FALSE)",
             ),
         )
     ),

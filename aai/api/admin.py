@@ -1,18 +1,381 @@
-"""`/admin`: what platform and group admins use (every route needs a general admin)."""
+"""`/admin`: what platform and group admins use (every route needs a general admin, 30 §2).
+
+Views authorise, load their input, call a service from `aai.admin_queries` (lists) or
+`aai.admin_actions` (changes), commit once, and dump the answer.
+"""
+
+import re
 
 from flask import jsonify
 from flask_smorest import Blueprint
 
+from aai import admin_actions
+from aai.admin_queries import (
+    CANNED_FILTERS,
+    FILTER_OPTIONS,
+    Scope,
+    UserFilters,
+    check_filters,
+    counts,
+    page_info,
+    user_with_memberships,
+    users_page,
+    users_with_memberships,
+)
+from aai.api.admin_schemas import (
+    Auth0ProfileOut,
+    CountsOut,
+    DeleteIn,
+    EmailUpdateIn,
+    FilterArgs,
+    FilterOptionOut,
+    InvalidEmailDeleteIn,
+    MembershipUpdateOut,
+    MessageOut,
+    PageArgs,
+    PageInfoOut,
+    RejectIn,
+    RevokeIn,
+    UserDetailsOut,
+    UserListArgs,
+    UsernameUpdateIn,
+    UserOut,
+)
 from aai.api.schemas import BOOLEAN
-from aai.auth import authenticated
-from aai.permissions import administered_platform_ids, find_platform, require_general_admin
+from aai.auth import authenticated, current_user
+from aai.errors import ErrorSchema, RequestValidationError
+from aai.extensions import db
+from aai.permissions import (
+    administered_platform_ids,
+    find_platform,
+    general_admin_required,
+    require_general_admin,
+    require_group_admin,
+    require_platform_admin,
+    require_user_admin,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
+
+UPDATED = {"status": "ok", "updated": True}
+# The original's user id pattern in effect: one path segment ending in a letter or digit
+# (30 §0); control characters and blanks are refused before they reach the database.
+USER_ID = re.compile(r"[^\x00-\x20\x7f/]{0,255}[A-Za-z0-9]")
+RESOURCE_ID = re.compile(r"[-a-zA-Z0-9_%/]{1,255}")
+
+
+def documented_errors(*codes: int):
+    """Document the D2 error body for these statuses."""
+
+    def decorate(view):
+        for code in codes:
+            view = bp.alt_response(code, schema=ErrorSchema, description="Error")(view)
+        return view
+
+    return decorate
+
+
+def _checked(value: str, pattern: re.Pattern, field: str) -> str:
+    if not pattern.fullmatch(value):
+        message = f"Invalid {field.replace('_', ' ')}."
+        raise RequestValidationError(message, [{"field": field, "message": message}])
+    return value
+
+
+def user_id_from(path_value: str) -> str:
+    return _checked(path_value, USER_ID, "user_id")
+
+
+def platform_admin_for(platform_id: str):
+    return require_platform_admin(_checked(platform_id, RESOURCE_ID, "platform_id"))
+
+
+def group_admin_for(group_id: str):
+    return require_group_admin(_checked(group_id, RESOURCE_ID, "group_id"))
+
+
+def filters_from(args: dict) -> UserFilters:
+    names = UserFilters.__dataclass_fields__
+    return UserFilters(**{key: value for key, value in args.items() if key in names})
+
+
+# List answers are JSON-ready dicts returned as they are (see aai.admin_queries); the schemas
+# given to @bp.response document them, and the tests check the answers against those schemas.
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+@bp.get("/filters")
+@authenticated
+@general_admin_required
+@bp.response(200, FilterOptionOut(many=True))
+@documented_errors(401, 403)
+def filter_options():
+    """The options of the user list's "filter by" select (their ids are `filter_by` values)."""
+    return list(FILTER_OPTIONS)
+
+
+@bp.get("/users")
+@authenticated
+@general_admin_required
+@bp.arguments(UserListArgs, location="query", as_kwargs=True)
+@bp.response(200, UserOut(many=True))
+@documented_errors(400, 401, 403, 404)
+def list_users(page: int, per_page: int, **filters):
+    """Users the caller administers, filtered, one page at a time (stable id order)."""
+    query = filters_from(filters)
+    check_filters(query)
+    return jsonify(users_page(Scope.of(require_general_admin()), query, page, per_page))
+
+
+@bp.get("/users/pages")
+@authenticated
+@general_admin_required
+@bp.arguments(UserListArgs, location="query", as_kwargs=True)
+@bp.response(200, PageInfoOut)
+@documented_errors(400, 401, 403, 404)
+def list_page_info(page: int, per_page: int, **filters):
+    """How many users and pages GET /admin/users has for these filters."""
+    query = filters_from(filters)
+    check_filters(query)
+    return page_info(Scope.of(require_general_admin()), query, per_page)
+
+
+@bp.get("/users/counts")
+@authenticated
+@general_admin_required
+@bp.arguments(FilterArgs, location="query", as_kwargs=True)
+@bp.response(200, CountsOut)
+@documented_errors(400, 401, 403, 404)
+def user_counts(**filters):
+    """The navbar badges: all, pending, revoked and unverified users."""
+    query = filters_from(filters)
+    check_filters(query)
+    return counts(Scope.of(require_general_admin()), query)
+
+
+def _canned_list(name: str):
+    @authenticated
+    @general_admin_required
+    @bp.arguments(PageArgs, location="query", as_kwargs=True)
+    @bp.response(200, UserOut(many=True))
+    @documented_errors(401, 403)
+    def view(page: int, per_page: int):
+        scope = Scope.of(require_general_admin())
+        return jsonify(users_page(scope, CANNED_FILTERS[name], page, per_page))
+
+    view.__name__ = f"list_{name}_users"
+    view.__doc__ = f"{name.capitalize()} users (other filters ignored)."
+    bp.get(f"/users/{name}")(view)
+
+
+for _name in CANNED_FILTERS:
+    _canned_list(_name)
+
+
+# --- one user --------------------------------------------------------------------------------
+
+
+@bp.get("/users/<user_id>")
+@authenticated
+@general_admin_required
+@bp.response(200, UserOut)
+@documented_errors(401, 403, 404)
+def get_user(user_id: str):
+    """A user the caller administers, with all their memberships."""
+    return jsonify(user_with_memberships(require_user_admin(user_id_from(user_id))))
+
+
+@bp.get("/users/<user_id>/details")
+@authenticated
+@general_admin_required
+@bp.response(200, UserDetailsOut)
+@documented_errors(401, 403, 404, 502, 503)
+def get_user_details(user_id: str):
+    """The user's Auth0 profile with their memberships (the portal's user page)."""
+    user = require_user_admin(user_id_from(user_id))
+    profile = Auth0ProfileOut().dump(admin_actions.auth0_profile(user))
+    (memberships,) = users_with_memberships([{"id": user.id}])
+    del memberships["id"]
+    return jsonify({**profile, **memberships})
+
+
+@bp.post("/users/<user_id>/email/update")
+@authenticated
+@general_admin_required
+@bp.arguments(EmailUpdateIn, error_status_code=400)
+@bp.response(200, MessageOut)
+@documented_errors(401, 403, 404, 503)
+def update_email(body: dict, user_id: str):
+    """Change the user's email (unverified until they confirm it); the old address is told."""
+    user = require_user_admin(user_id_from(user_id))
+    admin_actions.update_email(user, body["email"], current_user())
+    db.session.commit()
+    return {"message": "Email updated. Verification email sent."}
+
+
+@bp.post("/users/<user_id>/username/update")
+@authenticated
+@general_admin_required
+@bp.arguments(UsernameUpdateIn, error_status_code=400)
+@bp.response(200, MessageOut)
+@documented_errors(401, 403, 404, 503)
+def update_username(body: dict, user_id: str):
+    """Change the user's username; the user is told by email."""
+    user = require_user_admin(user_id_from(user_id))
+    admin_actions.update_username(user, body["username"], current_user())
+    db.session.commit()
+    return {"message": "User's username updated successfully."}
+
+
+@bp.post("/users/<user_id>/delete")
+@authenticated
+@general_admin_required
+@bp.arguments(DeleteIn)
+@bp.response(200, MessageOut)
+@documented_errors(401, 403, 404, 503)
+def delete_user(body: dict, user_id: str):
+    """Soft-delete the account and block it in Auth0 (platform admins only)."""
+    user = require_user_admin(user_id_from(user_id), platforms_only=True)
+    admin_actions.delete_user(user, current_user(), body["reason"])
+    db.session.commit()
+    return {"message": f"User {user.id} deleted successfully."}
+
+
+@bp.post("/users/<user_id>/delete_invalid_email")
+@authenticated
+@general_admin_required
+@bp.arguments(InvalidEmailDeleteIn)
+@bp.response(200, MessageOut)
+@documented_errors(400, 401, 403, 404, 503)
+def delete_invalid_email(body: dict, user_id: str):
+    """Delete an unverified account with a mistyped email; ask the right address to register."""
+    user = require_user_admin(user_id_from(user_id), platforms_only=True)
+    admin_actions.delete_invalid_email(user, current_user(), body["correct_email"])
+    db.session.commit()
+    return {"message": f"User {user.id} deleted and {body['correct_email']} informed."}
+
+
+@bp.post("/users/<user_id>/verification-email/resend")
+@authenticated
+@general_admin_required
+@bp.response(200, MessageOut)
+@documented_errors(401, 403, 404, 503)
+def resend_verification_email(user_id: str):
+    """Ask Auth0 to send the user a new verification email."""
+    admin_actions.resend_verification_email(require_user_admin(user_id_from(user_id)))
+    return {"message": "Verification email resent."}
+
+
+@bp.post("/users/<user_id>/password-reset-email")
+@authenticated
+@general_admin_required
+@bp.response(200, MessageOut)
+@documented_errors(400, 401, 403, 404, 503)
+def send_password_reset_email(user_id: str):
+    """Ask Auth0 to email the user a password-reset link."""
+    admin_actions.send_password_reset_email(require_user_admin(user_id_from(user_id)))
+    return {"message": "Password reset email sent."}
+
+
+# --- memberships -----------------------------------------------------------------------------
+
+
+@bp.post("/users/<user_id>/platforms/<platform_id>/approve")
+@authenticated
+@general_admin_required
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(401, 403, 404, 503)
+def approve_platform(user_id: str, platform_id: str):
+    """Approve the user's access to a platform you administer."""
+    platform = platform_admin_for(platform_id)
+    membership = admin_actions.platform_membership(user_id_from(user_id), platform)
+    admin_actions.approve_platform(membership, platform, current_user())
+    db.session.commit()
+    return UPDATED
+
+
+@bp.post("/users/<user_id>/platforms/<platform_id>/revoke")
+@authenticated
+@general_admin_required
+@bp.arguments(RevokeIn)
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(401, 403, 404, 503)
+def revoke_platform(body: dict, user_id: str, platform_id: str):
+    """Revoke the user's access to a platform you administer."""
+    platform = platform_admin_for(platform_id)
+    membership = admin_actions.platform_membership(user_id_from(user_id), platform)
+    admin_actions.revoke_platform(membership, platform, current_user(), body["reason"])
+    db.session.commit()
+    return UPDATED
+
+
+@bp.post("/users/<user_id>/groups/<path:group_id>/approve")
+@authenticated
+@general_admin_required
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(400, 401, 403, 404, 503)
+def approve_group(user_id: str, group_id: str):
+    """Approve a pending or revoked membership of a group you administer (emails the user)."""
+    group = group_admin_for(group_id)
+    membership = admin_actions.group_membership(user_id_from(user_id), group)
+    admin_actions.approve_group(membership, group, current_user())
+    db.session.commit()
+    return UPDATED
+
+
+@bp.post("/users/<user_id>/groups/<path:group_id>/reject")
+@authenticated
+@general_admin_required
+@bp.arguments(RejectIn)
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(400, 401, 403, 404)
+def reject_group(body: dict, user_id: str, group_id: str):
+    """Reject a pending request to join a group you administer."""
+    group = group_admin_for(group_id)
+    membership = admin_actions.group_membership(user_id_from(user_id), group)
+    admin_actions.reject_group(membership, current_user(), body["reason"])
+    db.session.commit()
+    return UPDATED
+
+
+@bp.post("/users/<user_id>/groups/<path:group_id>/unreject")
+@authenticated
+@general_admin_required
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(400, 401, 403, 404)
+def unreject_group(user_id: str, group_id: str):
+    """Put a rejected request back to pending."""
+    group = group_admin_for(group_id)
+    membership = admin_actions.group_membership(user_id_from(user_id), group)
+    admin_actions.unreject_group(membership, current_user())
+    db.session.commit()
+    return UPDATED
+
+
+@bp.post("/users/<user_id>/groups/<path:group_id>/revoke")
+@authenticated
+@general_admin_required
+@bp.arguments(RevokeIn)
+@bp.response(200, MembershipUpdateOut)
+@documented_errors(401, 403, 404, 503)
+def revoke_group(body: dict, user_id: str, group_id: str):
+    """Revoke a membership of a group you administer."""
+    group = group_admin_for(group_id)
+    membership = admin_actions.group_membership(user_id_from(user_id), group)
+    admin_actions.revoke_group(membership, group, current_user(), body["reason"])
+    db.session.commit()
+    return UPDATED
+
+
+# --- platforms -------------------------------------------------------------------------------
 
 
 @bp.get("/platforms/<platform_id>/is-admin")
 @authenticated
 @bp.response(200, BOOLEAN)
+@documented_errors(401, 403, 404)
 def is_platform_admin(platform_id: str):
     """Whether the caller administers this platform (general admins only)."""
     token = require_general_admin()

@@ -158,8 +158,9 @@ def create_member(
         if status == "approved":
             role_ids.append(ROLE_IDS[f"biocommons/platform/{platform_id}"])
     for group_id, status in (groups or {}).items():
+        requested_at = datetime(2025, 2, 1, tzinfo=UTC) if status == "pending" else None
         factories.make_group_membership(
-            user=user, group_id=group_id, approval_status=STATUS[status]
+            user=user, group_id=group_id, approval_status=STATUS[status], requested_at=requested_at
         )
         if status == "approved":
             role_ids.append(ROLE_IDS[group_id])
