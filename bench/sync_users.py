@@ -29,6 +29,7 @@ def start_emulator() -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "auth0_emulator", "--host", "127.0.0.1", "--port", "0"],
         cwd=REPO,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     return process, process.stdout.readline().strip()
