@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_smorest import Blueprint
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -193,19 +193,28 @@ def bearer_token() -> str:
     return credentials.strip()
 
 
+def request_cache() -> dict:
+    """Values computed once per request. They live on the request itself rather than on `g`,
+    which belongs to the app context, and an outer app context (a test's, a CLI's) would share
+    it between requests."""
+    return request.environ.setdefault("aai.request_cache", {})
+
+
 def current_token() -> AccessToken:
     """The caller's verified access token, verified once per request."""
-    if "access_token" not in g:
-        g.access_token = current_app.extensions["token_verifier"].verify(bearer_token())
-    return g.access_token
+    cache = request_cache()
+    if "access_token" not in cache:
+        cache["access_token"] = current_app.extensions["token_verifier"].verify(bearer_token())
+    return cache["access_token"]
 
 
 def current_user() -> BiocommonsUser | None:
     """The caller's live database user, or None; loaded once per request."""
-    if "current_user" not in g:
+    cache = request_cache()
+    if "current_user" not in cache:
         user = db.session.get(BiocommonsUser, current_token().sub)
-        g.current_user = user if user is not None and not user.is_deleted else None
-    return g.current_user
+        cache["current_user"] = user if user is not None and not user.is_deleted else None
+    return cache["current_user"]
 
 
 def require_user() -> BiocommonsUser:

@@ -7,10 +7,10 @@ nothing is cached beyond the current request.
 
 from functools import wraps
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import exists, select
 
-from aai.auth import AccessToken, ForbiddenError, current_token, current_user
+from aai.auth import AccessToken, ForbiddenError, current_token, current_user, request_cache
 from aai.errors import NotFoundError
 from aai.extensions import db
 from aai.models import (
@@ -39,7 +39,8 @@ def is_biocommons_admin(token: AccessToken) -> bool:
 
 def administered_platform_ids(token: AccessToken) -> frozenset[PlatformEnum]:
     """Platforms whose admin roles (live links, live roles) the token holds."""
-    if "administered_platform_ids" not in g:
+    cache = request_cache()
+    if "administered_platform_ids" not in cache:
         query = (
             select(Platform.id)
             .join(PlatformRoleLink, PlatformRoleLink.platform_id == Platform.id)
@@ -51,13 +52,14 @@ def administered_platform_ids(token: AccessToken) -> frozenset[PlatformEnum]:
                 Auth0Role.name.in_(token.roles),
             )
         )
-        g.administered_platform_ids = frozenset(db.session.scalars(query))
-    return g.administered_platform_ids
+        cache["administered_platform_ids"] = frozenset(db.session.scalars(query))
+    return cache["administered_platform_ids"]
 
 
 def administered_group_ids(token: AccessToken) -> frozenset[str]:
     """Groups whose admin roles the token holds, plus the bundle groups of its platforms."""
-    if "administered_group_ids" not in g:
+    cache = request_cache()
+    if "administered_group_ids" not in cache:
         bundle_groups = [
             PLATFORM_BUNDLE_GROUPS[platform]
             for platform in administered_platform_ids(token)
@@ -72,8 +74,8 @@ def administered_group_ids(token: AccessToken) -> frozenset[str]:
             BiocommonsGroup.active(),
             BiocommonsGroup.group_id.in_(linked) | BiocommonsGroup.group_id.in_(bundle_groups),
         )
-        g.administered_group_ids = frozenset(db.session.scalars(query))
-    return g.administered_group_ids
+        cache["administered_group_ids"] = frozenset(db.session.scalars(query))
+    return cache["administered_group_ids"]
 
 
 def is_general_admin(token: AccessToken) -> bool:
