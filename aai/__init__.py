@@ -8,6 +8,7 @@ from aai.admin import init_admin
 from aai.api import register_blueprints
 from aai.auth import init_auth
 from aai.auth0 import init_auth0
+from aai.caching import init_caches
 from aai.config import load_config, read_environment
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.config.update(settings)
     configure_logging(app)
     init_extensions(app)
+    init_caches(app)
     init_auth0(app)
     init_auth(app)
     init_limits(app)

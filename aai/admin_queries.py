@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from aai.auth import AccessToken
+from aai.caching import cache
 from aai.errors import ApiError, NotFoundError
 from aai.extensions import db
 from aai.models import (
@@ -229,7 +230,10 @@ def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
 
 
 def count_users(scope: Scope, filters: UserFilters) -> int:
-    return db.session.scalar(count_query(scope, filters))
+    # Counting visits every matching user; totals are cached briefly (aai.caching).
+    return cache("counts").get_or_compute(
+        ("total", scope, filters), lambda: db.session.scalar(count_query(scope, filters))
+    )
 
 
 def page_info(scope: Scope, filters: UserFilters, per_page: int) -> dict:
@@ -259,7 +263,9 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
             for name, variant in variants.items()
         )
     )
-    return dict(db.session.execute(query).one()._mapping)
+    return cache("counts").get_or_compute(
+        ("badges", scope, filters), lambda: dict(db.session.execute(query).one()._mapping)
+    )
 
 
 def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> list[dict]:

@@ -154,6 +154,13 @@ def parse_positive_float(raw: str) -> float:
     return value
 
 
+def parse_non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError(f"expected zero or a positive number, got {raw!r}")
+    return value
+
+
 def parse_port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -268,6 +275,7 @@ SETTINGS = (
     Setting("RATELIMIT_STORAGE_URI", default="memory://"),
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
     Setting("WORKER_METRICS_PORT", parse_port, default=9100),
+    Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
     Setting("GALAXY_URL", parse_http_url),
     Setting("GALAXY_API_KEY"),
     Setting("DB_URL"),
@@ -429,7 +437,9 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("postgresql"):
         return {
             "connect_args": {"connect_timeout": 10, "options": "-c statement_timeout=30000"},
-            "pool_pre_ping": True,
+            # No pre-ping (a round trip per request): a dropped connection fails its request
+            # with a 503 (aai.errors) and SQLAlchemy then replaces the pool's connections.
+            "pool_pre_ping": False,
             "pool_recycle": 600,
             "pool_size": 10,
             "max_overflow": 10,

@@ -6,7 +6,7 @@ summary) and `field_errors`. A 500 carries the request id and never a stack trac
 
 from flask import Flask, current_app, g, jsonify
 from marshmallow import Schema, ValidationError, fields
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 
@@ -152,6 +152,12 @@ def handle_integrity_error(error: IntegrityError):
     return error_response({"detail": "The change conflicts with existing data."}, 409)
 
 
+def handle_database_unavailable(error: Exception):
+    """The database is down or dropped the connection (SQLAlchemy then renews the pool)."""
+    current_app.logger.warning("database unavailable: %s", getattr(error, "orig", error))
+    return error_response({"detail": "Database unavailable. Please try again shortly."}, 503)
+
+
 def handle_unexpected_error(error: Exception):
     if current_app.testing:
         raise error  # tests see the real failure, not a 500 body
@@ -167,4 +173,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationError, handle_marshmallow_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from aai.auth import AccessToken, ForbiddenError, current_token, current_user, request_cache
+from aai.caching import cache
 from aai.errors import NotFoundError
 from aai.extensions import db
 from aai.models import (
@@ -39,43 +40,49 @@ def is_biocommons_admin(token: AccessToken) -> bool:
 
 def administered_platform_ids(token: AccessToken) -> frozenset[PlatformEnum]:
     """Platforms whose admin roles (live links, live roles) the token holds."""
-    cache = request_cache()
-    if "administered_platform_ids" not in cache:
-        query = (
-            select(Platform.id)
-            .join(PlatformRoleLink, PlatformRoleLink.platform_id == Platform.id)
-            .join(Auth0Role, Auth0Role.id == PlatformRoleLink.role_id)
-            .where(
-                Platform.active(),
-                PlatformRoleLink.active(),
-                Auth0Role.active(),
-                Auth0Role.name.in_(token.roles),
-            )
-        )
-        cache["administered_platform_ids"] = frozenset(db.session.scalars(query))
-    return cache["administered_platform_ids"]
+    return _admin_scope(token)[0]
 
 
 def administered_group_ids(token: AccessToken) -> frozenset[str]:
     """Groups whose admin roles the token holds, plus the bundle groups of its platforms."""
-    cache = request_cache()
-    if "administered_group_ids" not in cache:
-        bundle_groups = [
-            PLATFORM_BUNDLE_GROUPS[platform]
-            for platform in administered_platform_ids(token)
-            if platform in PLATFORM_BUNDLE_GROUPS
-        ]
-        linked = (
-            select(GroupRoleLink.group_id)
-            .join(Auth0Role, Auth0Role.id == GroupRoleLink.role_id)
-            .where(GroupRoleLink.active(), Auth0Role.active(), Auth0Role.name.in_(token.roles))
+    return _admin_scope(token)[1]
+
+
+def _admin_scope(token: AccessToken) -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    """Per request, and for CACHE_TTL_SECONDS per set of role names (a hot path: every admin
+    call asks, and the links change rarely)."""
+    request_values = request_cache()
+    if "admin_scope" not in request_values:
+        request_values["admin_scope"] = cache("scopes").get_or_compute(
+            token.roles, lambda: _scope_of_roles(token.roles)
         )
-        query = select(BiocommonsGroup.group_id).where(
-            BiocommonsGroup.active(),
-            BiocommonsGroup.group_id.in_(linked) | BiocommonsGroup.group_id.in_(bundle_groups),
+    return request_values["admin_scope"]
+
+
+def _scope_of_roles(roles: frozenset[str]) -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    platform_query = (
+        select(Platform.id)
+        .join(PlatformRoleLink, PlatformRoleLink.platform_id == Platform.id)
+        .join(Auth0Role, Auth0Role.id == PlatformRoleLink.role_id)
+        .where(
+            Platform.active(),
+            PlatformRoleLink.active(),
+            Auth0Role.active(),
+            Auth0Role.name.in_(roles),
         )
-        cache["administered_group_ids"] = frozenset(db.session.scalars(query))
-    return cache["administered_group_ids"]
+    )
+    platform_ids = frozenset(db.session.scalars(platform_query))
+    bundle_groups = [PLATFORM_BUNDLE_GROUPS[p] for p in platform_ids if p in PLATFORM_BUNDLE_GROUPS]
+    linked = (
+        select(GroupRoleLink.group_id)
+        .join(Auth0Role, Auth0Role.id == GroupRoleLink.role_id)
+        .where(GroupRoleLink.active(), Auth0Role.active(), Auth0Role.name.in_(roles))
+    )
+    group_query = select(BiocommonsGroup.group_id).where(
+        BiocommonsGroup.active(),
+        BiocommonsGroup.group_id.in_(linked) | BiocommonsGroup.group_id.in_(bundle_groups),
+    )
+    return platform_ids, frozenset(db.session.scalars(group_query))
 
 
 def is_general_admin(token: AccessToken) -> bool:

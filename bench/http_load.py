@@ -192,6 +192,8 @@ def wrk(
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, flags=re.MULTILINE))
+    if set(latency) != {"50", "99"}:
+        raise SystemExit(f"wrk gave no latency distribution for {url}:\n{output}")
     errors = sum(int(number) for number in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output

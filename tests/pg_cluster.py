@@ -49,6 +49,9 @@ class PostgresCluster:
         if self.as_root:
             shutil.chown(self.directory, user="postgres", group="postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start_server()
+
+    def start_server(self) -> None:
         # Durability settings off: the cluster lives for one test session.
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
@@ -56,6 +59,10 @@ class PostgresCluster:
         )
         log = str(self.directory / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def pause(self) -> None:
+        """Stop the server but keep its data (an outage); `start_server` brings it back."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         try:

@@ -338,8 +338,7 @@ def failing_commit(monkeypatch):
 
 def test_database_failure_removes_the_new_auth0_user(client, bundles, monkeypatch, emulator):
     failing_commit(monkeypatch)
-    with pytest.raises(OperationalError):
-        register(client)
+    assert register(client).status_code == 503  # the failed commit: database unavailable
     assert auth0_users() == []
     created = emulator.requests(method="POST", path="/api/v2/users")[0]
     assert created["status"] == 201
@@ -353,8 +352,7 @@ def test_when_auth0_cannot_delete_the_user_is_blocked_and_flagged(
 ):
     failing_commit(monkeypatch)
     emulator.add_fault("DELETE", "/api/v2/users/", status=503, count=3)
-    with pytest.raises(OperationalError):
-        register(client)
+    assert register(client).status_code == 503  # the failed commit: database unavailable
     (left,) = auth0_users()
     assert left["blocked"] is True
     assert left["app_metadata"]["registration_incomplete"] is True

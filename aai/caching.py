@@ -1,0 +1,46 @@
+"""Short-lived, per-process caches for hot read-mostly answers (admins' scopes, counts, page
+totals). Entries live CACHE_TTL_SECONDS (0 turns caching off, as the tests do); a change made
+elsewhere shows within that time. Each app has its own caches."""
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from cachetools import TTLCache
+from flask import Flask, current_app
+
+MAX_ENTRIES = 10_000
+
+
+class SharedTTLCache:
+    """A thread-safe TTL cache; computing a missing value happens outside the lock."""
+
+    def __init__(self, ttl: float):
+        self.enabled = ttl > 0
+        self._entries: TTLCache = TTLCache(MAX_ENTRIES, ttl or 1)
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        if not self.enabled:
+            return compute()
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def init_caches(app: Flask) -> None:
+    app.extensions["aai_caches"] = {
+        name: SharedTTLCache(app.config["CACHE_TTL_SECONDS"]) for name in ("scopes", "counts")
+    }
+
+
+def cache(name: str) -> SharedTTLCache:
+    return current_app.extensions["aai_caches"][name]
