@@ -89,9 +89,10 @@ def is_general_admin(token: AccessToken) -> bool:
     """BioCommons admin, or a known user holding any platform or group admin role."""
     if is_biocommons_admin(token):
         return True
-    if current_user() is None:
+    # The (cached) admin scope first: most callers hold no admin role and need no user lookup.
+    if not (administered_platform_ids(token) or administered_group_ids(token)):
         return False
-    return bool(administered_platform_ids(token) or administered_group_ids(token))
+    return current_user() is not None
 
 
 def require_general_admin() -> AccessToken:

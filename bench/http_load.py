@@ -113,6 +113,8 @@ def environment(emulator: str, database_url: str, bind: str) -> dict:
         # The benchmark measures throughput, not the abuse limits.
         "RATELIMIT_AVAILABILITY": "1000000/minute",
         "GUNICORN_BIND": bind,
+        # Worker and thread counts can be tried from the command line (GUNICORN_WORKERS=...).
+        **{name: value for name, value in os.environ.items() if name.startswith("GUNICORN_")},
     }
 
 
