@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-from-lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format lock bench system-deps clean
+.PHONY: run test lint format lock bench soak system-deps clean
 
 # Rebuilt from scratch whenever the lock or the project metadata changes, so the venv holds
 # exactly what the lock says (no stale leftovers).
@@ -32,12 +32,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # Benchmarks print a table of measured values against the targets of the product spec.
-bench: $(STAMP) system-deps
+bench: $(STAMP)
 	scripts/ensure-system-deps.sh bench
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.sync_users
 	$(BIN)/python -m bench.admin_lists
 	$(BIN)/python -m bench.http_load
+
+# The long reliability run: 60 s of mixed traffic at 32 connections, no errors, bounded memory.
+soak: $(STAMP)
+	scripts/ensure-system-deps.sh bench
+	$(BIN)/python -m bench.soak
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from flask import Flask, current_app
 
 MAX_ENTRIES = 10_000
+_MISSING = object()
 
 
 class SharedTTLCache:
@@ -24,8 +25,10 @@ class SharedTTLCache:
         if not self.enabled:
             return compute()
         with self._lock:
-            if key in self._entries:
-                return self._entries[key]
+            # One lookup: an entry can expire between `in` and `[]` (a KeyError).
+            value = self._entries.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
         value = compute()
         with self._lock:
             self._entries[key] = value

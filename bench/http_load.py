@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +111,7 @@ def environment(emulator: str, database_url: str, bind: str) -> dict:
         "CORS_ALLOWED_ORIGINS": "http://localhost:4200",
         "NO_REPLY_EMAIL_SENDER": "no-reply@aai.local",
         "EMAIL_BACKEND": "console",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("AAI_BENCH_LOG_LEVEL", "WARNING"),
         # The benchmark measures throughput, not the abuse limits.
         "RATELIMIT_AVAILABILITY": "1000000/minute",
         "GUNICORN_BIND": bind,
@@ -118,20 +120,45 @@ def environment(emulator: str, database_url: str, bind: str) -> dict:
     }
 
 
-def a_member(connection) -> str:
-    """A live seeded user with platform memberships, for the /me calls."""
+def a_member(connection) -> tuple[str, str, str]:
+    """A live seeded user with platform memberships, for the /me calls: id, email, username."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT u.id FROM biocommons_user u JOIN platformmembership m ON m.user_id = u.id "
+            "SELECT u.id, u.email, u.username FROM biocommons_user u "
+            "JOIN platformmembership m ON m.user_id = u.id "
             "WHERE NOT u.is_deleted AND NOT m.is_deleted ORDER BY u.id LIMIT 1"
         )
-        return cursor.fetchone()[0]
+        return cursor.fetchone()
+
+
+def add_to_auth0(emulator: str, user_id: str, email: str, username: str) -> None:
+    """The member also exists in Auth0 (the emulator), so /me/profile's /userinfo call works."""
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": "dev-management-client",
+        "client_secret": "dev-management-secret-not-for-production",
+        "audience": f"{emulator}/api/v2/",
+    }
+    management = httpx.post(f"{emulator}/oauth/token", json=credentials, timeout=30).json()
+    user = {
+        "user_id": user_id,
+        "email": email,
+        "username": username,
+        "password": "Bench-Passw0rd!",
+        "connection": "Username-Password-Authentication",
+        "email_verified": True,
+    }
+    headers = {"Authorization": f"Bearer {management['access_token']}"}
+    httpx.post(
+        f"{emulator}/api/v2/users", json=user, headers=headers, timeout=30
+    ).raise_for_status()
 
 
 def start_api(env: dict) -> subprocess.Popen:
     command = [shutil.which("gunicorn", path=str(Path(sys.executable).parent)), "--config"]
     command += [str(REPO / "deploy" / "gunicorn.conf.py"), "wsgi:app"]
-    return subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    log = open(os.environ.get("AAI_BENCH_API_LOG", os.devnull), "w")  # noqa: SIM115 - lives with the process
+    return subprocess.Popen(command, cwd=REPO, env=env, stderr=log)
 
 
 def wait_ready(base: str) -> None:
@@ -225,13 +252,13 @@ def measure(base: str, tokens: dict, duration: int, only: str | None) -> list[Re
     return results
 
 
-def mixed(base: str, tokens: dict, duration: int) -> Result:
+def mixed(base: str, tokens: dict, duration: int, connections: int = 16) -> Result:
     calls = [[call.path, tokens[call.caller]] for call in MIXED[1]]
     lua = LUA_MIXED % json.dumps(calls).replace("[", "{").replace("]", "}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(lua)
         script.flush()
-        rps, p50, p99, errors = wrk(base + "/", {}, duration, 16, script.name)
+        rps, p50, p99, errors = wrk(base + "/", {}, duration, connections, script.name)
     return Result(MIXED[0], rps, p50, p99, errors, None)
 
 
@@ -260,12 +287,16 @@ def table(results: list[Result], users: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--only", default=None)
-    options = parser.parse_args()
+@dataclass
+class Stack:
+    base: str
+    tokens: dict
+    api: subprocess.Popen
+
+
+@contextmanager
+def running_stack(users: int) -> Iterator[Stack]:
+    """PostgreSQL seeded with `users`, the Auth0 emulator, and gunicorn with the deploy config."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
     cluster = PostgresCluster(find_bindir())
@@ -276,17 +307,13 @@ def main() -> None:
         url = cluster.create_database("aai_bench_http")
         bind = f"127.0.0.1:{free_port()}"
         env = environment(emulator_url, url, bind)
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
+        subprocess.run(migrate, cwd=REPO, env=env, check=True, capture_output=True)
         connection = psycopg2.connect(url.replace("postgresql+psycopg2", "postgresql"))
-        seed(connection, users=options.users)
-        member = a_member(connection)
+        seed(connection, users=users)
+        member, email, username = a_member(connection)
         connection.close()
+        add_to_auth0(emulator_url, member, email, username)
         api = start_api(env)
         base = f"http://{bind}"
         wait_ready(base)
@@ -295,13 +322,23 @@ def main() -> None:
             "member": token(emulator_url, member, ["biocommons/platform/galaxy"]),
             "none": "",
         }
-        results = measure(base, tokens, options.duration, options.only)
+        yield Stack(base, tokens, api)
     finally:
         if api is not None:
             api.terminate()
             api.wait(timeout=30)
         emulator.terminate()
         cluster.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--only", default=None)
+    options = parser.parse_args()
+    with running_stack(options.users) as stack:
+        results = measure(stack.base, stack.tokens, options.duration, options.only)
     report = table(results, options.users)
     print(report)
     if not options.only:
