@@ -33,6 +33,7 @@ from aai.models import (
     PlatformMembership,
     utc_now,
 )
+from aai.user_history import record_user_history
 
 logger = logging.getLogger(__name__)
 
@@ -172,23 +173,6 @@ def revoke_group(
 
 
 # --- accounts --------------------------------------------------------------------------------
-
-
-def record_user_history(
-    user: BiocommonsUser, change: str, by: BiocommonsUser | None, reason: str | None = None
-) -> BiocommonsUserHistory:
-    """Snapshot of the user BEFORE a change (30 §4.3)."""
-    entry = BiocommonsUserHistory(
-        user_id=user.id,
-        updated_at=utc_now(),
-        updated_by_id=by.id if by is not None else None,
-        email=user.email,
-        username=user.username,
-        change=change,
-        reason=reason,
-    )
-    db.session.add(entry)
-    return entry
 
 
 def update_email(user: BiocommonsUser, email: str, admin: BiocommonsUser | None) -> None:

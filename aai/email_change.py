@@ -28,7 +28,8 @@ from aai.availability import email_in_use
 from aai.emails import queue_email
 from aai.errors import ApiError, ConflictError, RequestValidationError
 from aai.extensions import db
-from aai.models import BiocommonsUser, BiocommonsUserHistory, EmailChangeOtp, utc_now
+from aai.models import BiocommonsUser, EmailChangeOtp, utc_now
+from aai.user_history import record_user_history
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
@@ -142,16 +143,7 @@ def apply(auth0: Auth0Client, user: BiocommonsUser, code: EmailChangeOtp) -> Ema
         raise ConflictError(IN_USE_AT_END)
     change = EmailChange({}, user.email, user.email_verified)
     code.is_active = False
-    db.session.add(
-        BiocommonsUserHistory(
-            user_id=user.id,
-            updated_at=utc_now(),
-            updated_by_id=user.id,
-            email=user.email,
-            username=user.username,
-            change="email_update",
-        )
-    )
+    record_user_history(user, "email_update", by=user)
     _set_email(user, target)
     try:
         auth0_user = auth0.update_user(user.id, {"email": target, "email_verified": True})

@@ -21,12 +21,12 @@ from aai.models import (
     ApprovalStatusEnum,
     BiocommonsGroup,
     BiocommonsUser,
-    BiocommonsUserHistory,
     GroupMembership,
     Platform,
     PlatformMembership,
     utc_now,
 )
+from aai.user_history import record_user_history
 
 logger = logging.getLogger(__name__)
 
@@ -139,18 +139,8 @@ def _auth0_username_error(error: Auth0RequestRejectedError) -> RequestValidation
 
 
 def _record_history(user: BiocommonsUser, change: str, reason: str | None = None) -> None:
-    """Snapshot of the user before the change."""
-    db.session.add(
-        BiocommonsUserHistory(
-            user_id=user.id,
-            updated_at=utc_now(),
-            updated_by_id=user.id,
-            email=user.email,
-            username=user.username,
-            change=change,
-            reason=reason,
-        )
-    )
+    """Snapshot of the user before a change the user makes themselves."""
+    record_user_history(user, change, by=user, reason=reason)
 
 
 # --- name --------------------------------------------------------------------------------------

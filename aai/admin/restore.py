@@ -1,10 +1,10 @@
 """Restoring a deleted user: the one write the dashboard offers (30 §4.5, with its QUIRK fixed)."""
 
-from aai.admin_actions import record_user_history
 from aai.auth0 import auth0_client
 from aai.errors import ConflictError
 from aai.extensions import db
 from aai.models import BiocommonsUser
+from aai.user_history import record_user_history
 
 USER_RESTORATION = "user_restoration"
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from aai.auth0 import Auth0Client, Auth0RequestRejectedError
 from aai.models import (
     BiocommonsUser,
-    BiocommonsUserHistory,
     GroupMembership,
     GroupMembershipHistory,
     PlatformMembership,
@@ -28,6 +27,7 @@ from aai.models import (
     utc_now,
 )
 from aai.sync.report import SyncReport, batched
+from aai.user_history import record_user_history
 
 EXPORT_FIELDS = ["user_id", "email", "email_verified", "username", "blocked"]
 # What a batch compares, read as plain tuples (cheap) rather than ORM objects.
@@ -216,16 +216,7 @@ def _mirror_blocked(session: Session, row: BiocommonsUser, blocked: bool) -> Non
 
 
 def _history(session: Session, row: BiocommonsUser, change: str, reason: str) -> None:
-    session.add(
-        BiocommonsUserHistory(
-            user_id=row.id,
-            updated_at=utc_now(),
-            email=row.email,
-            username=row.username,
-            change=change,
-            reason=reason,
-        )
-    )
+    record_user_history(row, change, by=None, reason=reason, session=session)
 
 
 def remove_users_missing_from_auth0(
