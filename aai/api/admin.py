@@ -42,8 +42,9 @@ from aai.api.admin_schemas import (
     UserOut,
 )
 from aai.api.schemas import BOOLEAN
+from aai.api.schemas import documented_errors as shared_documented_errors
 from aai.auth import authenticated, current_user
-from aai.errors import ErrorSchema, RequestValidationError
+from aai.errors import RequestValidationError
 from aai.extensions import db
 from aai.permissions import (
     administered_platform_ids,
@@ -65,14 +66,7 @@ RESOURCE_ID = re.compile(r"[-a-zA-Z0-9_%/]{1,255}")
 
 
 def documented_errors(*codes: int):
-    """Document the D2 error body for these statuses."""
-
-    def decorate(view):
-        for code in codes:
-            view = bp.alt_response(code, schema=ErrorSchema, description="Error")(view)
-        return view
-
-    return decorate
+    return shared_documented_errors(bp, *codes)
 
 
 def _checked(value: str, pattern: re.Pattern, field: str) -> str:

@@ -12,6 +12,7 @@ from marshmallow import (
 )
 
 from aai.admin_queries import GROUP_FILTERS
+from aai.api.user_schemas import Auth0IdentityOut
 from aai.models import ApprovalStatusEnum, PlatformEnum
 from aai.validators import normalise_email, validate_username
 
@@ -137,13 +138,6 @@ class UserOut(MembershipsOut):
     created_at = fields.AwareDateTime(required=True)
 
 
-class IdentityOut(Schema):
-    connection = fields.String()
-    provider = fields.String()
-    user_id = fields.String()
-    isSocial = fields.Boolean()  # noqa: N815 - Auth0's field name
-
-
 class Auth0ProfileOut(Schema):
     """The Auth0 user's fields the portal's user page may read."""
 
@@ -153,7 +147,7 @@ class Auth0ProfileOut(Schema):
     email_verified = fields.Boolean()
     created_at = fields.String(allow_none=True)
     updated_at = fields.String(allow_none=True)
-    identities = fields.List(fields.Nested(IdentityOut))
+    identities = fields.List(fields.Nested(Auth0IdentityOut))
     name = fields.String(allow_none=True)
     given_name = fields.String(allow_none=True)
     family_name = fields.String(allow_none=True)

@@ -19,8 +19,9 @@ from aai.api.admin_schemas import (
     RoleCreateIn,
     RoleOut,
 )
+from aai.api.schemas import documented_errors as shared_documented_errors
 from aai.auth import authenticated
-from aai.errors import ErrorSchema, NotFoundError
+from aai.errors import NotFoundError
 from aai.extensions import db
 from aai.models import BiocommonsGroup
 from aai.permissions import biocommons_admin_required, find_platform
@@ -37,12 +38,7 @@ SHORT_ID = re.compile(r"[a-z0-9_]{1,100}")
 
 
 def documented_errors(*codes: int):
-    def decorate(view):
-        for code in codes:
-            view = bp.alt_response(code, schema=ErrorSchema, description="Error")(view)
-        return view
-
-    return decorate
+    return shared_documented_errors(bp, *codes)
 
 
 @bp.post("/groups/create")

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from aai.errors import ErrorSchema
+
 
 class ServiceInfoOut(Schema):
     message = fields.String(required=True)
@@ -25,3 +27,14 @@ class AdminGroupOut(Schema):
     id = fields.String(attribute="group_id", required=True)
     name = fields.String(required=True)
     short_name = fields.String(required=True)
+
+
+def documented_errors(blueprint, *codes: int):
+    """Document the D2 error body for these statuses on a view of `blueprint`."""
+
+    def decorate(view):
+        for code in codes:
+            view = blueprint.alt_response(code, schema=ErrorSchema, description="Error")(view)
+        return view
+
+    return decorate
