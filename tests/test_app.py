@@ -84,6 +84,8 @@ def test_create_app_opens_no_connection_and_makes_no_network_call(monkeypatch):
     try:
         create_app(settings(DB_URL=CLOSED_POSTGRES))
         create_app(settings(DB_URL="sqlite://"))
+        everything_on = {"ENABLE_ADMIN_DASHBOARD": "true", "ENABLE_PROMETHEUS_METRICS": "true"}
+        create_app(settings(DB_URL=CLOSED_POSTGRES, **everything_on))
     finally:
         event.remove(Pool, "connect", record)
     assert opened == []
