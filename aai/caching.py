@@ -34,10 +34,6 @@ class SharedTTLCache:
             self._entries[key] = value
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 def init_caches(app: Flask) -> None:
     app.extensions["aai_caches"] = {
