@@ -198,10 +198,13 @@ class Auth0Client:
         return self._send("GET", discovery["jwks_uri"], idempotent=True, management=False).json()
 
     def userinfo(self, access_token: str) -> dict:
+        """The caller's profile, asked with the caller's own token. Auth0 refusing that token
+        (revoked, or not issued for /userinfo) is the caller's 401, not aai's 502."""
         headers = {"Authorization": f"Bearer {access_token}"}
-        return self._send(
-            "GET", "/userinfo", idempotent=True, management=False, headers=headers
-        ).json()
+        response = self._request("GET", "/userinfo", True, False, headers=headers)
+        if response.status_code in (401, 403):
+            raise ApiError("Not authorized", status=401)
+        return self._checked(response).json()
 
     # --- Authentication API -----------------------------------------------------------------
 

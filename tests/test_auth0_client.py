@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from aai import create_app
 from aai.api import api_of
 from aai.auth0 import Auth0ConfigurationError, Auth0RequestRejectedError, auth0_client
-from aai.errors import ServiceUnavailableError
+from aai.errors import ApiError, ServiceUnavailableError
 from aai.recaptcha import verify_recaptcha
 from tests.settings import emulator_settings
 
@@ -177,3 +177,10 @@ def test_recaptcha_answers(client_in_context, emulator):
     emulator.add_fault("POST", "/recaptcha", status=500, count=1)
     with pytest.raises(ServiceUnavailableError):
         verify_recaptcha(RECAPTCHA_PASS)
+
+
+def test_userinfo_refusing_the_callers_token_is_the_callers_401(client_in_context, make_token):
+    token = make_token("auth0|nobody-in-auth0", roles=[])  # valid for aai, unknown to Auth0
+    with pytest.raises(ApiError) as raised:
+        client_in_context.userinfo(token)
+    assert (raised.value.status, raised.value.detail) == (401, "Not authorized")
