@@ -155,9 +155,13 @@ def unreject_group(membership: GroupMembership, admin: BiocommonsUser | None) ->
     """Back to pending: the same request again, so its reason and request time are kept."""
     if membership.approval_status is not REJECTED:
         raise ApiError("Only rejected group requests can be unrejected.")
-    requested_at = membership.requested_at
-    change_group_status(membership, PENDING, by=admin, request_reason=membership.request_reason)
-    membership.requested_at = requested_at or membership.requested_at
+    change_group_status(
+        membership,
+        PENDING,
+        by=admin,
+        request_reason=membership.request_reason,
+        requested_at=membership.requested_at,
+    )
 
 
 def revoke_group(

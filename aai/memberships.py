@@ -135,11 +135,13 @@ def change_group_status(
     revocation_reason: str | None = None,
     rejection_reason: str | None = None,
     request_reason: str | None = None,
+    requested_at: datetime | None = None,
     at: datetime | None = None,
 ) -> None:
     """Set the status (and the matching reason, clearing the other kinds) with history.
 
-    Moving to pending is a (re-)request: it records `requested_at` and the new reason.
+    Moving to pending is a (re-)request: it records the reason and when it was made (now,
+    unless `requested_at` keeps an earlier request's time, as an unreject does).
     """
     membership.approval_status = status
     membership.revocation_reason = revocation_reason
@@ -147,7 +149,7 @@ def change_group_status(
     membership.updated_at = at or utc_now()
     membership.updated_by_id = _author_id(by)
     if status is ApprovalStatusEnum.PENDING:
-        membership.requested_at = membership.updated_at
+        membership.requested_at = requested_at or membership.updated_at
         membership.request_reason = request_reason
     record_group_history(membership)
     db.session.flush()
