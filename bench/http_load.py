@@ -97,7 +97,7 @@ def token(emulator: str, sub: str, roles: list[str]) -> str:
     return httpx.post(f"{emulator}/_emulator/token", json=body, timeout=30).json()["access_token"]
 
 
-def environment(emulator: str, database_url: str, bind: str) -> dict:
+def environment(emulator: str, database_url: str, bind: str = "127.0.0.1:8000") -> dict:
     return {
         "PATH": os.environ["PATH"],
         "ENVIRONMENT": "dev",

@@ -9,59 +9,20 @@ Usage: .venv/bin/python -m bench.sync_users [--users 100000]
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import httpx
+
+from bench.http_load import environment, start_emulator
 from tests.pg_cluster import PostgresCluster, find_bindir
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_SECONDS, TARGET_MB = 60.0, 300.0
 PLATFORM_ROLES = ["biocommons/platform/galaxy", "biocommons/platform/bpa_data_portal"]
-
-
-def start_emulator() -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "auth0_emulator", "--host", "127.0.0.1", "--port", "0"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    return process, process.stdout.readline().strip()
-
-
-def control(base: str, path: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base}/_emulator/{path}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read() or b"{}")
-
-
-def environment(base: str, database_url: str) -> dict:
-    return {
-        "PATH": os.environ["PATH"],
-        "ENVIRONMENT": "dev",
-        "DB_URL": database_url,
-        "AUTH0_DOMAIN": base,
-        "AUTH0_AUDIENCE": "https://api.aai.local",
-        "AUTH0_MANAGEMENT_ID": "dev-management-client",
-        "AUTH0_MANAGEMENT_SECRET": "dev-management-secret-not-for-production",
-        "JWT_SECRET_KEY": "bench-secret",
-        "RECAPTCHA_SECRET": "bench-secret",
-        "CORS_ALLOWED_ORIGINS": "http://localhost:4200",
-        "NO_REPLY_EMAIL_SENDER": "no-reply@aai.local",
-        "EMAIL_BACKEND": "console",
-        "LOG_LEVEL": "WARNING",
-    }
 
 
 def flask(env: dict, *args: str) -> tuple[float, float, str]:
@@ -96,12 +57,11 @@ def main() -> None:
     emulator, base = start_emulator()
     try:
         with_roles = count * 3 // 4
-        control(
-            base,
-            "users/generate",
-            {"count": with_roles, "prefix": "member", "roles": PLATFORM_ROLES},
-        )
-        control(base, "users/generate", {"count": count - with_roles, "prefix": "visitor"})
+        generate = f"{base}/_emulator/users/generate"
+        members = {"count": with_roles, "prefix": "member", "roles": PLATFORM_ROLES}
+        httpx.post(generate, json=members, timeout=120).raise_for_status()
+        visitors = {"count": count - with_roles, "prefix": "visitor"}
+        httpx.post(generate, json=visitors, timeout=120).raise_for_status()
         env = environment(base, cluster.create_database("aai_bench_sync"))
         flask(env, "db", "upgrade")
         first = flask(env, "sync-auth0")
