@@ -7,6 +7,8 @@ creation timestamp) roughly sign-up order. A page costs one query for its users 
 membership kind (no N+1).
 """
 
+import functools
+import json
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from aai.models import (
     PlatformMembership,
 )
 from aai.permissions import administered_group_ids, administered_platform_ids
+from aai.sql_json import enum_value, iso_utc, json_rows, uuid_text
 
 # `filter_by` keys: the portal's filter options (GET /admin/filters) plus the SBP bundle.
 GROUP_FILTERS = {
@@ -43,6 +46,11 @@ AUTOMATIC = "(automatic)"
 # Far beyond any real offset, small enough for every database's integer OFFSET.
 MAX_OFFSET = 2**53
 LIKE_ESCAPE = "\\"
+# Pages from this offset on start after a remembered id (users_page); the first ten portal
+# pages are always read afresh.
+DEEP_OFFSET = 500
+# Built list statements kept per process (one per admin scope and filter shape in use).
+STATEMENTS_KEPT = 512
 
 
 @dataclass(frozen=True)
@@ -123,16 +131,29 @@ def _exists(model, criterion) -> bool:
 
 # --- criteria --------------------------------------------------------------------------------
 
+# Users after this id ('' by default: everyone). A deep page passes the last id before it
+# (keyset paging, see users_page). It is repeated in every membership subquery because
+# PostgreSQL does not carry a range across a join: each membership index scan can then start
+# there too.
+AFTER_ID = sa.bindparam("after_id", type_=sa.String)
+SEARCH_PATTERN = sa.bindparam("search_pattern", type_=sa.String)
+
 
 def _platform_membership(*criteria) -> sa.ColumnElement[bool]:
     return sa.exists().where(
-        PlatformMembership.user_id == BiocommonsUser.id, PlatformMembership.active(), *criteria
+        PlatformMembership.user_id == BiocommonsUser.id,
+        PlatformMembership.user_id > AFTER_ID,
+        PlatformMembership.active(),
+        *criteria,
     )
 
 
 def _group_membership(*criteria) -> sa.ColumnElement[bool]:
     return sa.exists().where(
-        GroupMembership.user_id == BiocommonsUser.id, GroupMembership.active(), *criteria
+        GroupMembership.user_id == BiocommonsUser.id,
+        GroupMembership.user_id > AFTER_ID,
+        GroupMembership.active(),
+        *criteria,
     )
 
 
@@ -199,19 +220,39 @@ def _group_criteria(filters: UserFilters) -> list[sa.ColumnElement[bool]]:
 
 
 def _search_criterion(search: str) -> sa.ColumnElement[bool]:
-    """Substring match, case-insensitive; LIKE wildcards in the term match literally."""
-    term = search.strip().lower()
-    escaped = "".join(LIKE_ESCAPE + char if char in "%_\\" else char for char in term)
-    pattern = f"%{escaped}%"
-    by_email = BiocommonsUser.email.ilike(pattern, escape=LIKE_ESCAPE)
-    if "@" in term:
+    """Substring match, case-insensitive, of SEARCH_PATTERN: on the email alone when the term
+    holds an @, else on the username or the email."""
+    by_email = BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
+    if "@" in search:
         return by_email
-    return sa.or_(BiocommonsUser.username.ilike(pattern, escape=LIKE_ESCAPE), by_email)
+    return sa.or_(BiocommonsUser.username.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE), by_email)
+
+
+def _search_pattern(search: str | None) -> str:
+    """The LIKE pattern of a search term; LIKE wildcards in the term match literally."""
+    term = (search or "").strip().lower()
+    return "%" + "".join(LIKE_ESCAPE + char if char in "%_\\" else char for char in term) + "%"
+
+
+def criteria_parameters(filters: UserFilters, after_id: str = "") -> dict:
+    """The values of the parameters in user_criteria's SQL."""
+    return {"search_pattern": _search_pattern(filters.search), "after_id": after_id}
+
+
+def statement_shape(filters: UserFilters) -> UserFilters:
+    """The filters with the search term cut to what shapes the SQL (its text is a parameter),
+    so built statements can be reused for every term."""
+    term = (filters.search or "").strip()
+    return replace(filters, search=("@" if "@" in term else "*") if term else None)
 
 
 def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
     """Every condition a listed user meets. The calling admin is included (portal §6.5)."""
-    criteria = [BiocommonsUser.active(), *_platform_criteria(scope, filters)]
+    criteria = [
+        BiocommonsUser.active(),
+        BiocommonsUser.id > AFTER_ID,
+        *_platform_criteria(scope, filters),
+    ]
     if filters.approval_status:
         criteria.append(_in_scope(scope, filters.approval_status))
     criteria += _group_criteria(filters)
@@ -232,7 +273,8 @@ def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
 def count_users(scope: Scope, filters: UserFilters) -> int:
     # Counting visits every matching user; totals are cached briefly (aai.caching).
     return cache("counts").get_or_compute(
-        ("total", scope, filters), lambda: db.session.scalar(count_query(scope, filters))
+        ("total", scope, filters),
+        lambda: db.session.scalar(count_query(scope, filters), criteria_parameters(filters)),
     )
 
 
@@ -264,81 +306,88 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
         )
     )
     return cache("counts").get_or_compute(
-        ("badges", scope, filters), lambda: dict(db.session.execute(query).one()._mapping)
+        ("badges", scope, filters),
+        lambda: dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping),
     )
 
 
-def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> list[dict]:
-    """One page of users in id order, each with all their live memberships (JSON-ready)."""
-    offset = min((page - 1) * per_page, MAX_OFFSET)
-    # The page's ids come from the indexes alone; only those rows are then read.
-    page_ids = (
-        sa.select(BiocommonsUser.id)
-        .where(*user_criteria(scope, filters))
-        .order_by(BiocommonsUser.id)
-        .limit(per_page)
-        .offset(offset)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(*USER_COLUMNS)
-        .join(page_ids, page_ids.c.id == BiocommonsUser.id)
-        .order_by(BiocommonsUser.id)
-    )
-    return users_with_memberships([_user_json(*row) for row in rows])
+def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> str:
+    """One page of users in id order, each with all their live memberships, as JSON text.
 
-
-USER_COLUMNS = (
-    BiocommonsUser.id,
-    BiocommonsUser.email,
-    BiocommonsUser.username,
-    BiocommonsUser.email_verified,
-    BiocommonsUser.created_at,
-)
-
-
-def _user_json(user_id, email, username, email_verified, created_at) -> dict:
-    return {
-        "id": user_id,
-        "email": email,
-        "username": username,
-        "email_verified": email_verified,
-        "created_at": created_at.isoformat(),
-    }
-
-
-def user_with_memberships(user: BiocommonsUser) -> dict:
-    """One user (e.g. GET /admin/users/<id>) in the list's shape."""
-    values = (getattr(user, column.key) for column in USER_COLUMNS)
-    return users_with_memberships([_user_json(*values)])[0]
-
-
-def users_with_memberships(users: list[dict]) -> list[dict]:
-    """Attach every live membership to each user: one query per membership kind.
-
-    The answers are built as JSON-ready dicts here (the schemas in aai.api.admin_schemas
-    document them, and the tests check them against those schemas): marshmallow would spend
-    more time dumping a page of a hundred users than the database spends finding them.
+    One statement finds the page's ids and writes its JSON. OFFSET walks every row before the
+    page, so from DEEP_OFFSET on a page starts after a remembered id instead (keyset paging):
+    the last id of the page before, kept for CACHE_TTL_SECONDS by whichever request last read
+    it, so scrolling on, or asking again, does not walk the list from the start.
     """
-    ids = [user["id"] for user in users]
-    platforms = platform_memberships_of(ids)
-    groups = group_memberships_of(ids)
-    for user in users:
-        user["platform_memberships"] = platforms.get(user["id"], [])
-        user["group_memberships"] = groups.get(user["id"], [])
+    offset = min((page - 1) * per_page, MAX_OFFSET)
+    after_id = ""
+    if offset >= DEEP_OFFSET:
+        after_id = _last_id_before(scope, filters, offset)
+        if after_id is None:
+            return "[]"
+    parameters = {
+        **criteria_parameters(filters, after_id),
+        "page_size": per_page,
+        "page_offset": 0 if after_id else offset,
+    }
+    statement = _page_statement(scope, statement_shape(filters))
+    users, last_id = db.session.execute(statement, parameters).one()
+    if last_id is not None and offset + per_page >= DEEP_OFFSET:
+        cache("page_starts").put((scope, filters, offset + per_page), last_id)
     return users
 
 
+@functools.lru_cache(maxsize=STATEMENTS_KEPT)
+def _page_statement(scope: Scope, shape: UserFilters) -> sa.Select:
+    """The page's JSON and its last id. Built once per scope and filter shape: building and
+    keying a statement this size costs about as much as PostgreSQL running it."""
+    page_ids = (
+        sa.select(BiocommonsUser.id)
+        .where(*user_criteria(scope, shape))
+        .order_by(BiocommonsUser.id)
+        .limit(sa.bindparam("page_size", type_=sa.Integer))
+        .offset(sa.bindparam("page_offset", type_=sa.Integer))
+        .cte("page")
+    )
+    return sa.select(
+        _users_json(BiocommonsUser.id.in_(sa.select(page_ids.c.id))),
+        sa.select(sa.func.max(page_ids.c.id)).scalar_subquery(),
+    )
+
+
+def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | None:
+    """The id just before `offset` in the list (None past its end), remembered briefly."""
+    key = (scope, filters, offset)
+    last_id = cache("page_starts").get(key)
+    if last_id is None:
+        query = (
+            sa.select(BiocommonsUser.id)
+            .where(*user_criteria(scope, filters))
+            .order_by(BiocommonsUser.id)
+            .offset(offset - 1)
+            .limit(1)
+        )
+        last_id = db.session.scalar(query, criteria_parameters(filters))
+        cache("page_starts").put(key, last_id)
+    return last_id
+
+
+def user_with_memberships(user_id: str) -> dict:
+    """One user (e.g. GET /admin/users/<id>) in the list's shape."""
+    (user,) = json.loads(db.session.scalar(USER_JSON, {"user_id": user_id}))
+    return user
+
+
 _updater = aliased(BiocommonsUser, name="updater")
-PLATFORM_MEMBERSHIPS = (
+_PLATFORM_MEMBERSHIP_ROWS = (
     sa.select(
-        PlatformMembership.id,
-        PlatformMembership.platform_id,
-        Platform.name,
+        uuid_text(PlatformMembership.id).label("id"),
+        enum_value(PlatformMembership.platform_id).label("platform_id"),
+        Platform.name.label("platform_name"),
         PlatformMembership.user_id,
-        PlatformMembership.approval_status,
-        _updater.email,
-        PlatformMembership.updated_at,
+        enum_value(PlatformMembership.approval_status).label("approval_status"),
+        sa.func.coalesce(_updater.email, AUTOMATIC).label("updated_by"),
+        iso_utc(PlatformMembership.updated_at).label("updated_at"),
         PlatformMembership.revocation_reason,
         PlatformMembership.rejection_reason,
         PlatformMembership.request_reason,
@@ -346,85 +395,61 @@ PLATFORM_MEMBERSHIPS = (
     .join(Platform, Platform.id == PlatformMembership.platform_id)
     .outerjoin(_updater, _updater.id == PlatformMembership.updated_by_id)
     .where(
-        PlatformMembership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        PlatformMembership.user_id == BiocommonsUser.id,
         PlatformMembership.active(),
         Platform.active(),
     )
-    .order_by(PlatformMembership.user_id, Platform.name)
+    .order_by(Platform.name)
+    .correlate(BiocommonsUser)
+    .subquery("platform_membership_row")
 )
-GROUP_MEMBERSHIPS = (
+_GROUP_MEMBERSHIP_ROWS = (
     sa.select(
-        GroupMembership.id,
+        uuid_text(GroupMembership.id).label("id"),
         GroupMembership.group_id,
-        BiocommonsGroup.name,
-        BiocommonsGroup.short_name,
+        BiocommonsGroup.name.label("group_name"),
+        BiocommonsGroup.short_name.label("group_short_name"),
         GroupMembership.user_id,
-        GroupMembership.approval_status,
-        _updater.email,
-        GroupMembership.updated_at,
+        enum_value(GroupMembership.approval_status).label("approval_status"),
+        sa.func.coalesce(_updater.email, AUTOMATIC).label("updated_by"),
+        iso_utc(GroupMembership.updated_at).label("updated_at"),
         GroupMembership.revocation_reason,
         GroupMembership.rejection_reason,
         GroupMembership.request_reason,
-        GroupMembership.requested_at,
+        iso_utc(GroupMembership.requested_at).label("requested_at"),
     )
     .join(BiocommonsGroup, BiocommonsGroup.group_id == GroupMembership.group_id)
     .outerjoin(_updater, _updater.id == GroupMembership.updated_by_id)
     .where(
-        GroupMembership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        GroupMembership.user_id == BiocommonsUser.id,
         GroupMembership.active(),
         BiocommonsGroup.active(),
     )
-    .order_by(GroupMembership.user_id, BiocommonsGroup.name)
+    .order_by(BiocommonsGroup.name)
+    .correlate(BiocommonsUser)
+    .subquery("group_membership_row")
+)
+# Live memberships of live platforms and groups, in platform-name and group-name order.
+_USER_COLUMNS = (
+    BiocommonsUser.id,
+    BiocommonsUser.email,
+    BiocommonsUser.username,
+    BiocommonsUser.email_verified,
+    iso_utc(BiocommonsUser.created_at).label("created_at"),
+    sa.select(json_rows(_PLATFORM_MEMBERSHIP_ROWS, _PLATFORM_MEMBERSHIP_ROWS.c.platform_name))
+    .scalar_subquery()
+    .label("platform_memberships"),
+    sa.select(json_rows(_GROUP_MEMBERSHIP_ROWS, _GROUP_MEMBERSHIP_ROWS.c.group_name))
+    .scalar_subquery()
+    .label("group_memberships"),
 )
 
 
-def platform_memberships_of(user_ids: list[str]) -> dict[str, list[dict]]:
-    """Live memberships of live platforms, per user, in platform-name order."""
-    by_user: dict[str, list[dict]] = {}
-    if not user_ids:
-        return by_user
-    rows = db.session.execute(PLATFORM_MEMBERSHIPS, {"user_ids": user_ids})
-    for id_, platform, name, user_id, status, updater, updated_at, revoked, rejected, asked in rows:
-        by_user.setdefault(user_id, []).append(
-            {
-                "id": str(id_),
-                "platform_id": platform.value,
-                "platform_name": name,
-                "user_id": user_id,
-                "approval_status": status.value,
-                "updated_by": updater or AUTOMATIC,
-                "updated_at": updated_at.isoformat(),
-                "revocation_reason": revoked,
-                "rejection_reason": rejected,
-                "request_reason": asked,
-            }
-        )
-    return by_user
+def _users_json(*criteria) -> sa.ScalarSelect:
+    """The users meeting `criteria`, in id order, with their memberships: a JSON array text."""
+    rows = sa.select(*_USER_COLUMNS).where(*criteria).order_by(BiocommonsUser.id)
+    rows = rows.subquery("user_row")
+    return sa.select(sa.cast(json_rows(rows, rows.c.id), sa.Text)).scalar_subquery()
 
 
-def group_memberships_of(user_ids: list[str]) -> dict[str, list[dict]]:
-    """Live memberships of live groups, per user, in group-name order."""
-    by_user: dict[str, list[dict]] = {}
-    if not user_ids:
-        return by_user
-    rows = db.session.execute(GROUP_MEMBERSHIPS, {"user_ids": user_ids})
-    for row in rows:
-        (id_, group_id, name, short_name, user_id, status, updater, updated_at) = row[:8]
-        revoked, rejected, asked, requested_at = row[8:]
-        by_user.setdefault(user_id, []).append(
-            {
-                "id": str(id_),
-                "group_id": group_id,
-                "group_name": name,
-                "group_short_name": short_name,
-                "user_id": user_id,
-                "approval_status": status.value,
-                "updated_by": updater or AUTOMATIC,
-                "updated_at": updated_at.isoformat(),
-                "revocation_reason": revoked,
-                "rejection_reason": rejected,
-                "request_reason": asked,
-                "requested_at": requested_at.isoformat() if requested_at else None,
-            }
-        )
-    return by_user
+USER_JSON = sa.select(_users_json(BiocommonsUser.id == sa.bindparam("user_id", type_=sa.String)))

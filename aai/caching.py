@@ -21,6 +21,18 @@ class SharedTTLCache:
         self._entries: TTLCache = TTLCache(MAX_ENTRIES, ttl or 1)
         self._lock = threading.Lock()
 
+    def get(self, key: Hashable) -> Any:
+        """The live value for key, or None."""
+        if not self.enabled:
+            return None
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.enabled:
+            with self._lock:
+                self._entries[key] = value
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if not self.enabled:
             return compute()
@@ -37,7 +49,8 @@ class SharedTTLCache:
 
 def init_caches(app: Flask) -> None:
     app.extensions["aai_caches"] = {
-        name: SharedTTLCache(app.config["CACHE_TTL_SECONDS"]) for name in ("scopes", "counts")
+        name: SharedTTLCache(app.config["CACHE_TTL_SECONDS"])
+        for name in ("scopes", "counts", "page_starts")
     }
 
 

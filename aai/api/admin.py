@@ -6,7 +6,7 @@ Views authorise, load their input, call a service from `aai.admin_queries` (list
 
 import re
 
-from flask import jsonify
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 
 from aai import admin_actions
@@ -20,7 +20,6 @@ from aai.admin_queries import (
     page_info,
     user_with_memberships,
     users_page,
-    users_with_memberships,
 )
 from aai.api.admin_schemas import (
     Auth0ProfileOut,
@@ -93,8 +92,14 @@ def filters_from(args: dict) -> UserFilters:
     return UserFilters(**{key: value for key, value in args.items() if key in names})
 
 
-# List answers are JSON-ready dicts returned as they are (see aai.admin_queries); the schemas
-# given to @bp.response document them, and the tests check the answers against those schemas.
+# List answers are JSON texts built by the database (aai.admin_queries) and returned as they
+# are; the schemas given to @bp.response document them, and the tests check the answers against
+# those schemas.
+MEMBERSHIP_KEYS = ("platform_memberships", "group_memberships")
+
+
+def json_response(text: str) -> Response:
+    return current_app.response_class(text, mimetype="application/json")
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -120,7 +125,7 @@ def list_users(page: int, per_page: int, **filters):
     """Users the caller administers, filtered, one page at a time (stable id order)."""
     query = filters_from(filters)
     check_filters(query)
-    return jsonify(users_page(Scope.of(require_general_admin()), query, page, per_page))
+    return json_response(users_page(Scope.of(require_general_admin()), query, page, per_page))
 
 
 @bp.get("/users/pages")
@@ -157,7 +162,7 @@ def _canned_list(name: str):
     @documented_errors(401, 403)
     def view(page: int, per_page: int):
         scope = Scope.of(require_general_admin())
-        return jsonify(users_page(scope, CANNED_FILTERS[name], page, per_page))
+        return json_response(users_page(scope, CANNED_FILTERS[name], page, per_page))
 
     view.__name__ = f"list_{name}_users"
     view.__doc__ = f"{name.capitalize()} users (other filters ignored)."
@@ -178,7 +183,7 @@ for _name in CANNED_FILTERS:
 @documented_errors(401, 403, 404)
 def get_user(user_id: str):
     """A user the caller administers, with all their memberships."""
-    return jsonify(user_with_memberships(require_user_admin(user_id_from(user_id))))
+    return jsonify(user_with_memberships(require_user_admin(user_id_from(user_id)).id))
 
 
 @bp.get("/users/<user_id>/details")
@@ -190,9 +195,8 @@ def get_user_details(user_id: str):
     """The user's Auth0 profile with their memberships (the portal's user page)."""
     user = require_user_admin(user_id_from(user_id))
     profile = Auth0ProfileOut().dump(admin_actions.auth0_profile(user))
-    (memberships,) = users_with_memberships([{"id": user.id}])
-    del memberships["id"]
-    return jsonify({**profile, **memberships})
+    memberships = user_with_memberships(user.id)
+    return jsonify({**profile, **{key: memberships[key] for key in MEMBERSHIP_KEYS}})
 
 
 @bp.post("/users/<user_id>/email/update")

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
+from aai.admin_queries import DEEP_OFFSET
 from aai.api.admin_schemas import UserDetailsOut, UserOut
+from aai.caching import SharedTTLCache
 from aai.extensions import db
 from aai.models import (
     BiocommonsGroup,
@@ -352,6 +354,60 @@ def test_paging_through_a_thousand_users_returns_each_exactly_once(client, admin
     assert info == {"total": 1000, "pages": 28, "per_page": 37}
 
 
+def galaxy_users(count: int, first: int = 10**6) -> list[Person]:
+    return [
+        Person(f"auth0|{n:024x}", f"p{n}@example.org", f"p{n}", True, False, {"galaxy": "approved"})
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.fixture
+def remembered_page_starts(app):
+    """Deep pages' starts kept for a minute, as in production (the tests' CACHE_TTL is 0)."""
+    caches = app.extensions["aai_caches"]
+    original = caches["page_starts"]
+    caches["page_starts"] = SharedTTLCache(ttl=60)
+    yield caches["page_starts"]
+    caches["page_starts"] = original
+
+
+def test_deep_pages_from_remembered_starts_list_each_user_once(
+    client, admin_world, remembered_page_starts
+):
+    population = galaxy_users(DEEP_OFFSET + 240)
+    insert_people(population, deleted_memberships=0)
+    headers = admin_world.headers("galaxy")
+    expected = sorted(person.id for person in population)
+    for _ in range(2):  # the second time every deep page starts from a remembered id
+        assert all_pages(client, headers, {}, per_page=50) == expected
+    page = DEEP_OFFSET // 50 + 2
+    query = {"page": page, "per_page": 50}
+    again = client.get("/admin/users", query_string=query, headers=headers).json
+    assert [user["id"] for user in again] == expected[(page - 1) * 50 : page * 50]
+
+
+def test_a_user_added_above_the_scroll_position_does_not_repeat_a_user(
+    client, admin_world, remembered_page_starts
+):
+    population = galaxy_users(DEEP_OFFSET + 100)
+    insert_people(population, deleted_memberships=0)
+    headers = admin_world.headers("galaxy")
+    deep = DEEP_OFFSET // 50  # the last page read from the start of the list
+
+    def page_ids(page: int) -> list[str]:
+        query = {"page": page, "per_page": 50}
+        response = client.get("/admin/users", query_string=query, headers=headers)
+        return [user["id"] for user in response.json]
+
+    seen = [user_id for page in range(1, deep + 1) for user_id in page_ids(page)]
+    insert_people(
+        [Person("auth0|0", "first@example.org", "first", True, False, {"galaxy": "pending"})], 0
+    )
+    seen += page_ids(deep + 1) + page_ids(deep + 2)
+    assert seen == sorted(person.id for person in population)
+    assert page_ids(1)[0] == "auth0|0"  # pages read from the start show the newcomer
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -415,6 +471,95 @@ def test_list_entries_carry_every_membership_field(client, admin_world, admin_he
     (tsi,) = entry["group_memberships"]
     assert tsi["group_short_name"] == "TSI"
     assert "requested_at" in tsi
+
+
+ODD_TEXT = 'a "quote", a \\ backslash, a\nnew line, a \t tab, \u0001, ünïcødé 🦘 </script>'
+
+
+def test_the_database_writes_each_value_as_python_would(client, admin_world, admin_headers):
+    """The list's JSON is written by the database: every type and odd text, compared with the
+    values the ORM reads back."""
+    admin = admin_world.admins["galaxy"]
+    user = factories.make_user(
+        username="odd.one",
+        email="odd.one@example.org",
+        email_verified=False,
+        created_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    galaxy = factories.make_platform_membership(
+        user=user,
+        platform_id=PLATFORM["galaxy"],
+        approval_status=STATUS["revoked"],
+        updated_at=datetime(2025, 1, 2, 3, 4, 5, 120_000, tzinfo=UTC),
+        updated_by_id=admin.id,
+        revocation_reason=ODD_TEXT,
+    )
+    bpa = factories.make_platform_membership(
+        user=user,
+        platform_id=PLATFORM["bpa_data_portal"],
+        approval_status=STATUS["pending"],
+        updated_at=datetime(2025, 6, 30, 23, 59, 59, 999_999, tzinfo=UTC),
+        request_reason="",
+    )
+    tsi = factories.make_group_membership(
+        user=user,
+        group_id=TSI,
+        approval_status=STATUS["rejected"],
+        rejection_reason=ODD_TEXT,
+        requested_at=datetime(2024, 12, 31, 12, 0, 0, 1, tzinfo=UTC),
+    )
+    (entry,) = [
+        listed
+        for listed in client.get("/admin/users", headers=admin_headers("galaxy")).json
+        if listed["id"] == user.id
+    ]
+    db.session.expire_all()
+    assert entry == {
+        "id": user.id,
+        "email": "odd.one@example.org",
+        "username": "odd.one",
+        "email_verified": False,
+        "created_at": "2025-01-02T03:04:05+00:00",
+        "platform_memberships": [_platform_json(bpa), _platform_json(galaxy)],
+        "group_memberships": [_group_json(tsi)],
+    }
+    assert entry["platform_memberships"][1]["updated_by"] == admin.email
+    assert entry["platform_memberships"][1]["revocation_reason"] == ODD_TEXT
+    assert entry["group_memberships"][0]["requested_at"] == "2024-12-31T12:00:00.000001+00:00"
+    single = client.get(f"/admin/users/{user.id}", headers=admin_headers("galaxy")).json
+    assert single == entry
+
+
+def _platform_json(membership: PlatformMembership) -> dict:
+    return {
+        "id": str(membership.id),
+        "platform_id": membership.platform_id.value,
+        "platform_name": membership.platform.name,
+        "user_id": membership.user_id,
+        "approval_status": membership.approval_status.value,
+        "updated_by": membership.updated_by.email if membership.updated_by else "(automatic)",
+        "updated_at": membership.updated_at.isoformat(),
+        "revocation_reason": membership.revocation_reason,
+        "rejection_reason": membership.rejection_reason,
+        "request_reason": membership.request_reason,
+    }
+
+
+def _group_json(membership: GroupMembership) -> dict:
+    return {
+        "id": str(membership.id),
+        "group_id": membership.group_id,
+        "group_name": membership.group.name,
+        "group_short_name": membership.group.short_name,
+        "user_id": membership.user_id,
+        "approval_status": membership.approval_status.value,
+        "updated_by": "(automatic)",
+        "updated_at": membership.updated_at.isoformat(),
+        "revocation_reason": None,
+        "rejection_reason": membership.rejection_reason,
+        "request_reason": None,
+        "requested_at": membership.requested_at.isoformat(),
+    }
 
 
 def test_updated_by_is_the_updaters_email(client, admin_world, admin_headers, member):
