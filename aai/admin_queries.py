@@ -19,6 +19,7 @@ from aai.caching import cache
 from aai.errors import ApiError, NotFoundError
 from aai.extensions import db
 from aai.models import (
+    USER_SEARCH_TEXT,
     ApprovalStatusEnum,
     BiocommonsGroup,
     BiocommonsUser,
@@ -114,19 +115,31 @@ def check_filters(filters: UserFilters) -> None:
         )
     if filters.filter_by and not (filters.filter_platform or filters.filter_group):
         raise ApiError(f"Invalid filter_by value '{filters.filter_by}'")
+    if not (filters.group or filters.filter_group or filters.platform or filters.filter_platform):
+        return
+    live_platforms, live_groups = _live_platforms_and_groups()
     for group_id, shown in (
         (filters.group, filters.group),
         (filters.filter_group, filters.filter_by),
     ):
-        if group_id and not _exists(BiocommonsGroup, BiocommonsGroup.group_id == group_id):
+        if group_id and group_id not in live_groups:
             raise NotFoundError(f"Group '{shown}' not found")
     for platform in (filters.platform, filters.filter_platform):
-        if platform and not _exists(Platform, Platform.id == platform):
+        if platform and platform not in live_platforms:
             raise NotFoundError(f"Platform '{platform.value}' not found")
 
 
-def _exists(model, criterion) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(criterion, model.active())))
+def _live_platforms_and_groups() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    """Ids of the live platforms and groups (a handful), cached like the admins' scopes."""
+
+    def query() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+        platforms = db.session.scalars(sa.select(Platform.id).where(Platform.active()))
+        groups = db.session.scalars(
+            sa.select(BiocommonsGroup.group_id).where(BiocommonsGroup.active())
+        )
+        return frozenset(platforms), frozenset(groups)
+
+    return cache("scopes").get_or_compute("live platforms and groups", query)
 
 
 # --- criteria --------------------------------------------------------------------------------
@@ -220,12 +233,18 @@ def _group_criteria(filters: UserFilters) -> list[sa.ColumnElement[bool]]:
 
 
 def _search_criterion(search: str) -> sa.ColumnElement[bool]:
-    """Substring match, case-insensitive, of SEARCH_PATTERN: on the email alone when the term
+    """Substring match of SEARCH_PATTERN, case-insensitive: on the email alone when the term
     holds an @, else on the username or the email."""
-    by_email = BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
     if "@" in search:
-        return by_email
-    return sa.or_(BiocommonsUser.username.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE), by_email)
+        return BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
+    if " " not in search:
+        # A match in "username email" (one trigram index, models.USER_SEARCH_TEXT) is a match
+        # in one of the two: without a space the term cannot span the joining space.
+        return USER_SEARCH_TEXT.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
+    return sa.or_(
+        BiocommonsUser.username.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE),
+        BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE),
+    )
 
 
 def _search_pattern(search: str | None) -> str:
@@ -243,7 +262,9 @@ def statement_shape(filters: UserFilters) -> UserFilters:
     """The filters with the search term cut to what shapes the SQL (its text is a parameter),
     so built statements can be reused for every term."""
     term = (filters.search or "").strip()
-    return replace(filters, search=("@" if "@" in term else "*") if term else None)
+    if not term:
+        return replace(filters, search=None)
+    return replace(filters, search="@" if "@" in term else "a b" if " " in term else "a")
 
 
 def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:

@@ -328,6 +328,26 @@ def test_brute_force_reading_of_the_rules_on_a_small_case():
     assert brute_force(population, "galaxy", {"search": "E@X"}) == ["a5"]
 
 
+def test_a_search_never_matches_across_username_and_email(client, admin_headers, member):
+    """The search index joins "username email"; a term spanning that space is no match."""
+    # Auth0 refuses spaces in usernames; a row synced from elsewhere might still have one.
+    spaced = create_member(
+        {"galaxy": "approved"}, in_auth0=False, username="john smith", email="js@example.org"
+    )
+    plain = member({"galaxy": "approved"}, username="wombat", email="quoll@example.org")
+    headers = admin_headers("galaxy")
+
+    def found(term: str) -> list[str]:
+        response = client.get("/admin/users", query_string={"search": term}, headers=headers)
+        return [user["id"] for user in response.json]
+
+    assert found("bat qu") == []
+    assert found("t quoll@") == []
+    assert found("n s") == [spaced.id]
+    assert found("BAT") == [plain.id]
+    assert found("ll@EXAMPLE") == [plain.id]
+
+
 # --- paging ------------------------------------------------------------------------------------
 
 
