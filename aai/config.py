@@ -276,6 +276,7 @@ SETTINGS = (
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
     Setting("WORKER_METRICS_PORT", parse_port, default=9100),
     Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
+    Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
     Setting("GALAXY_URL", parse_http_url),
     Setting("GALAXY_API_KEY"),
     Setting("DB_URL"),
@@ -345,7 +346,9 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
         "SECRET_KEY": values["JWT_SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": _database_url(values, problems),
     }
-    derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(derived["SQLALCHEMY_DATABASE_URI"])
+    derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        derived["SQLALCHEMY_DATABASE_URI"], values["DB_PREPARED_STATEMENTS"]
+    )
     if values["EMAIL_BACKEND"] == "smtp" and not values["SMTP_HOST"]:
         problems.append("SMTP_HOST is required when EMAIL_BACKEND is smtp")
     derived.update(_dashboard_settings(values, derived["AUTH0_BASE_URL"], relaxed, problems))
@@ -432,11 +435,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, prepared_statements: bool) -> dict[str, Any]:
     """Connection settings of the original: short connect timeout, 30 s statement timeout."""
     if url.startswith("postgresql"):
+        options = "-c statement_timeout=30000"
+        if prepared_statements:
+            # aai's prepared statements (aai.prepared) are planned once, when prepared: their
+            # parameters do not change the best plan, and a fresh plan costs as much as running
+            # them. They are the only prepared statements on aai's connections.
+            options += " -c plan_cache_mode=force_generic_plan"
         return {
-            "connect_args": {"connect_timeout": 10, "options": "-c statement_timeout=30000"},
+            "connect_args": {"connect_timeout": 10, "options": options},
             # No pre-ping (a round trip per request): a dropped connection fails its request
             # with a 503 (aai.errors) and SQLAlchemy then replaces the pool's connections.
             "pool_pre_ping": False,

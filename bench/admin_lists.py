@@ -128,11 +128,14 @@ def indexes_used(app, client, path: str, query: dict, headers: dict) -> str:
 
     with app.app_context():
         engine = db.engine
+    # The statements themselves, not EXECUTEs of statements prepared on another connection.
+    app.config["DB_PREPARED_STATEMENTS"] = False
     event.listen(engine, "before_cursor_execute", capture)
     try:
         client.get(path, query_string=query, headers=headers)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
+        app.config["DB_PREPARED_STATEMENTS"] = True
     plans = []
     connection = engine.raw_connection()
     try:

@@ -107,6 +107,16 @@ def test_database_url_from_parts_quotes_credentials():
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 10
 
 
+def test_prepared_statements_are_planned_once_unless_turned_off():
+    url = {"DB_URL": "postgresql://app:secret@db.internal/aai"}
+    options = load_config(settings(**url))["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert "-c plan_cache_mode=force_generic_plan" in options["options"]
+    assert "-c statement_timeout=30000" in options["options"]
+    config = load_config(settings(**url, DB_PREPARED_STATEMENTS="false"))
+    assert config["DB_PREPARED_STATEMENTS"] is False
+    assert "plan_cache_mode" not in config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+
+
 def test_database_host_needs_credentials():
     message = problems_of(settings(DB_HOST="db.internal"))
     assert "DB_USER is required when DB_HOST is set" in message

@@ -328,6 +328,29 @@ def test_brute_force_reading_of_the_rules_on_a_small_case():
     assert brute_force(population, "galaxy", {"search": "E@X"}) == ["a5"]
 
 
+def test_prepared_and_plain_statements_answer_alike(app, client, admin_world):
+    """PostgreSQL runs list pages as prepared statements (aai.prepared); turned off, or on
+    SQLite, they run as plain statements. Both give the brute force's answers."""
+    population = people(120)
+    insert_people(population)
+    headers = admin_world.headers("sbp")
+    queries = [
+        {},
+        {"approval_status": "pending"},
+        {"filter_by": "tsi"},
+        {"email_verified": "false"},
+    ]
+    answers = {}
+    for prepared in (True, False):
+        app.config["DB_PREPARED_STATEMENTS"] = prepared
+        try:
+            answers[prepared] = [all_pages(client, headers, query, per_page=7) for query in queries]
+        finally:
+            app.config["DB_PREPARED_STATEMENTS"] = True
+    expected = [brute_force(population, "sbp", query) for query in queries]
+    assert answers[True] == answers[False] == expected
+
+
 def test_a_search_never_matches_across_username_and_email(client, admin_headers, member):
     """The search index joins "username email"; a term spanning that space is no match."""
     # Auth0 refuses spaces in usernames; a row synced from elsewhere might still have one.
