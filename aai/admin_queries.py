@@ -3,8 +3,8 @@
 One set of criteria serves the list, `pages` and `counts`, so their answers always agree. Users
 are ordered by id: unique and stable (infinite scroll never repeats or skips a user), served by
 the live-row indexes of migration c41d7a9e2b56, and for Auth0 database users (ids embedding a
-creation timestamp) roughly sign-up order. A page costs one query for its users and one per
-membership kind (no N+1).
+creation timestamp) roughly sign-up order. A page costs one statement, which also writes the
+page's JSON (aai.sql_json): no N+1, and no Python work per value.
 """
 
 import functools
@@ -414,17 +414,18 @@ def _prepared_page(scope: Scope, shape: UserFilters, per_page: int, offset: int)
 
 def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | None:
     """The id just before `offset` in the list (None past its end), remembered briefly."""
-    query = (
-        sa.select(BiocommonsUser.id)
-        .where(*user_criteria(scope, filters))
-        .order_by(BiocommonsUser.id)
-        .offset(offset - 1)
-        .limit(1)
-    )
-    return cache("page_starts").get_or_compute(
-        (scope, filters, offset),
-        lambda: db.session.scalar(query, criteria_parameters(filters)),
-    )
+
+    def walk() -> str | None:
+        query = (
+            sa.select(BiocommonsUser.id)
+            .where(*user_criteria(scope, filters))
+            .order_by(BiocommonsUser.id)
+            .offset(offset - 1)
+            .limit(1)
+        )
+        return db.session.scalar(query, criteria_parameters(filters))
+
+    return cache("page_starts").get_or_compute((scope, filters, offset), walk)
 
 
 def user_with_memberships(user_id: str) -> dict:
