@@ -141,6 +141,10 @@ def test_upgraded_schema_matches_the_original_plus_documented_additions(pg_clust
     assert len(tables) == 14  # thirteen domain tables and alembic_version
 
 
+# SQLAlchemy and Alembic cannot reflect expression indexes on SQLite and say so; aai skips
+# comparing that index on every backend (aai.extensions.HAND_WRITTEN_INDEXES).
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_match_the_migrations(app):
     """The equivalent of `flask db check`, on each backend."""
     with app.app_context():
