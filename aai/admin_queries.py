@@ -154,36 +154,19 @@ SEARCH_PATTERN = sa.bindparam("search_pattern", type_=sa.String)
 
 
 def _platform_membership(*criteria) -> sa.ColumnElement[bool]:
-    return sa.exists(_platform_memberships(*criteria))
+    return sa.exists(_memberships(PlatformMembership, *criteria))
 
 
 def _group_membership(*criteria) -> sa.ColumnElement[bool]:
-    return sa.exists(_group_memberships(*criteria))
+    return sa.exists(_memberships(GroupMembership, *criteria))
 
 
-def _platform_memberships(*criteria) -> sa.Select:
-    """The listed user's live platform memberships meeting `criteria`."""
+def _memberships(model: type[PlatformMembership | GroupMembership], *criteria) -> sa.Select:
+    """The listed user's live memberships of this kind meeting `criteria`."""
     return (
         sa.select(sa.literal(1))
-        .where(
-            PlatformMembership.user_id == BiocommonsUser.id,
-            PlatformMembership.user_id > AFTER_ID,
-            PlatformMembership.active(),
-            *criteria,
-        )
-        .correlate(BiocommonsUser)
-    )
-
-
-def _group_memberships(*criteria) -> sa.Select:
-    return (
-        sa.select(sa.literal(1))
-        .where(
-            GroupMembership.user_id == BiocommonsUser.id,
-            GroupMembership.user_id > AFTER_ID,
-            GroupMembership.active(),
-            *criteria,
-        )
+        .where(model.user_id == BiocommonsUser.id, model.user_id > AFTER_ID, model.active())
+        .where(*criteria)
         .correlate(BiocommonsUser)
     )
 
@@ -201,12 +184,12 @@ def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.Colu
         criteria = [PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))]
         if status:
             criteria.append(PlatformMembership.approval_status == status)
-        alternatives.append(_platform_memberships(*criteria))
+        alternatives.append(_memberships(PlatformMembership, *criteria))
     if scope.group_ids:
         criteria = [GroupMembership.group_id.in_(sorted(scope.group_ids))]
         if status:
             criteria.append(GroupMembership.approval_status == status)
-        alternatives.append(_group_memberships(*criteria))
+        alternatives.append(_memberships(GroupMembership, *criteria))
     if not alternatives:
         return sa.false()
     if len(alternatives) == 1:

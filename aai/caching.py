@@ -21,14 +21,8 @@ class SharedTTLCache:
         self._entries: TTLCache = TTLCache(MAX_ENTRIES, ttl or 1)
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> Any:
-        """The live value for key, or None."""
-        if not self.enabled:
-            return None
-        with self._lock:
-            return self._entries.get(key)
-
     def put(self, key: Hashable, value: Any) -> None:
+        """Store a value known without asking (e.g. the start of the next page)."""
         if self.enabled:
             with self._lock:
                 self._entries[key] = value
@@ -42,8 +36,7 @@ class SharedTTLCache:
         if value is not _MISSING:
             return value
         value = compute()
-        with self._lock:
-            self._entries[key] = value
+        self.put(key, value)
         return value
 
 
