@@ -4,19 +4,19 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from aai.admin import init_admin
 from aai.api import register_blueprints
-from aai.auth import init_auth
-from aai.auth0 import init_auth0
 from aai.caching import init_caches
+from aai.cli import register_cli
 from aai.config import load_config, read_environment
+from aai.dashboard import init_admin
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
+from aai.identity.auth0 import init_auth0
+from aai.identity.tokens import init_auth
 from aai.limits import init_limits
 from aai.logs import configure_logging, register_request_logging
 from aai.metrics import init_metrics
 from aai.requests import JsonRequest
-from aai.sync.cli import register_cli
 
 API_SETTINGS = {
     "API_TITLE": "AAI Backend API",

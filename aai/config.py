@@ -440,9 +440,9 @@ def engine_options(url: str, prepared_statements: bool) -> dict[str, Any]:
     if url.startswith("postgresql"):
         options = "-c statement_timeout=30000"
         if prepared_statements:
-            # aai's prepared statements (aai.prepared) are planned once, when prepared: their
-            # parameters do not change the best plan, and a fresh plan costs as much as running
-            # them. They are the only prepared statements on aai's connections.
+            # aai's prepared statements (aai.admin_lists.prepared) are planned once, when prepared:
+            # their parameters do not change the best plan, and a fresh plan costs as much as
+            # running them. They are the only prepared statements on aai's connections.
             options += " -c plan_cache_mode=force_generic_plan"
         return {
             "connect_args": {"connect_timeout": 10, "options": options},

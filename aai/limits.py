@@ -14,7 +14,7 @@ from flask import Flask, current_app, jsonify
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from aai.auth import current_token
+from aai.identity.tokens import current_token
 
 TOO_MANY_REQUESTS = "Too many requests. Please try again later."
 

@@ -16,7 +16,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only when it is short and plain, so it cannot forge log lines.
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-access_logger = logging.getLogger("aai.access")
+access_logger = logging.getLogger("aai.http")
 
 
 class RequestIdFilter(logging.Filter):

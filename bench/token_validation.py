@@ -10,7 +10,7 @@ import time
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from aai.auth import ROLES_CLAIM, SigningKeys, TokenVerifier
+from aai.identity.tokens import ROLES_CLAIM, SigningKeys, TokenVerifier
 
 ISSUER = "https://tenant.example/"
 AUDIENCE = "https://api.example"

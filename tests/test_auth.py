@@ -12,8 +12,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from aai import create_app
-from aai.auth import ROLES_CLAIM, SigningKeys, SigningKeysUnavailableError, require_user
 from aai.errors import ApiError
+from aai.identity.tokens import ROLES_CLAIM, SigningKeys, SigningKeysUnavailableError, require_user
 from tests.settings import TRUSTED_CUSTOM_ISSUER, emulator_settings
 
 PROBE = "/me/is-general-admin"

@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 
 from aai import create_app
 from aai.api import api_of
-from aai.auth0 import Auth0ConfigurationError, Auth0RequestRejectedError, auth0_client
 from aai.errors import ApiError, ServiceUnavailableError
-from aai.recaptcha import verify_recaptcha
+from aai.identity.auth0 import Auth0ConfigurationError, Auth0RequestRejectedError, auth0_client
+from aai.identity.recaptcha import verify_recaptcha
 from tests.settings import emulator_settings
 
 TIMEOUT_SECONDS = 0.5

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.models import ApprovalStatusEnum, BiocommonsUser, GroupMembership, PlatformMembership
-from aai.sync.memberships import sync_memberships
-from aai.sync.users import sync_users
+from aai.worker.sync_memberships import sync_memberships
+from aai.worker.sync_users import sync_users
 from tests.api.admin_fixtures import TSI
 from tests.api.user_fixtures import RECAPTCHA_PASS
 

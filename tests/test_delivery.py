@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 from sqlalchemy import select
 
 from aai import create_app
-from aai.delivery import (
+from aai.email.delivery import (
     MAX_ATTEMPTS,
     SENDING_TIMEOUT,
     ConsoleBackend,
@@ -21,7 +21,7 @@ from aai.delivery import (
     SmtpBackend,
     deliver_outbox,
 )
-from aai.emails import queue_email
+from aai.email.outbox import queue_email
 from aai.extensions import db
 from aai.models import EmailNotification, EmailStatusEnum, utc_now
 from tests.settings import settings
@@ -105,7 +105,7 @@ def test_row_stuck_in_sending_is_recovered(app, smtp_server):
 
 def test_console_backend_logs_the_email(app, caplog):
     welcome()
-    with caplog.at_level("INFO", logger="aai.delivery"):
+    with caplog.at_level("INFO", logger="aai.email.delivery"):
         assert deliver(ConsoleBackend()).sent == 1
     assert "Welcome to BioCommons Access" in caplog.text
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from aai.emails import SUBJECTS, first_name, full_name, queue_email, render_email
+from aai.email.outbox import SUBJECTS, first_name, full_name, queue_email, render_email
 from aai.extensions import db
 from aai.models import EmailNotification, EmailStatusEnum
 

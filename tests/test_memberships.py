@@ -2,13 +2,13 @@
 
 from sqlalchemy import select
 
-from aai.extensions import db
-from aai.memberships import (
+from aai.access.memberships import (
     change_group_status,
     change_platform_status,
     create_group_membership,
     create_platform_membership,
 )
+from aai.extensions import db
 from aai.models import (
     ApprovalStatusEnum,
     GroupMembershipHistory,

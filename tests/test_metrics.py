@@ -4,8 +4,8 @@ import pytest
 
 from aai import create_app
 from aai.metrics import WORKER_REGISTRY
-from aai.sync.jobs import Job, run_job
-from aai.sync.report import SyncReport
+from aai.worker.jobs import Job, run_job
+from aai.worker.report import SyncReport
 from tests.settings import settings
 
 

@@ -2,11 +2,9 @@
 
 import pytest
 
-from aai.auth import ForbiddenError, current_token
 from aai.errors import NotFoundError
 from aai.extensions import db
-from aai.models import GroupRoleLink, PlatformEnum, PlatformRoleLink
-from aai.permissions import (
+from aai.identity.permissions import (
     administered_group_ids,
     administered_platform_ids,
     is_general_admin,
@@ -14,6 +12,8 @@ from aai.permissions import (
     require_platform_admin,
     require_user_admin,
 )
+from aai.identity.tokens import ForbiddenError, current_token
+from aai.models import GroupRoleLink, PlatformEnum, PlatformRoleLink
 
 BIOCOMMONS_ADMIN = "biocommons/role/biocommons/admin"
 GALAXY_ADMIN = "biocommons/role/galaxy/admin"

@@ -8,7 +8,7 @@ from joserfc.jwk import OctKey
 
 from aai import create_app
 from aai.errors import ApiError
-from aai.session_tokens import verify_session_token
+from aai.identity.session_tokens import verify_session_token
 from tests.settings import settings
 
 SECRET = "test-management-secret"

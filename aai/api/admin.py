@@ -1,7 +1,7 @@
 """`/admin`: what platform and group admins use (every route needs a general admin, 30 §2).
 
-Views authorise, load their input, call a service from `aai.admin_queries` (lists) or
-`aai.admin_actions` (changes), commit once, and dump the answer.
+Views authorise, load their input, call a service from `aai.admin_lists.queries` (lists) or
+`aai.access.admin_actions` (changes), commit once, and dump the answer.
 """
 
 import re
@@ -9,8 +9,8 @@ import re
 from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 
-from aai import admin_actions
-from aai.admin_queries import (
+from aai.access import admin_actions
+from aai.admin_lists.queries import (
     CANNED_FILTERS,
     FILTER_OPTIONS,
     Scope,
@@ -42,10 +42,9 @@ from aai.api.admin_schemas import (
 )
 from aai.api.schemas import BOOLEAN
 from aai.api.schemas import documented_errors as shared_documented_errors
-from aai.auth import authenticated, current_user
 from aai.errors import RequestValidationError
 from aai.extensions import db
-from aai.permissions import (
+from aai.identity.permissions import (
     administered_platform_ids,
     find_platform,
     general_admin_required,
@@ -54,6 +53,7 @@ from aai.permissions import (
     require_platform_admin,
     require_user_admin,
 )
+from aai.identity.tokens import authenticated, current_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
 
@@ -92,7 +92,7 @@ def filters_from(args: dict) -> UserFilters:
     return UserFilters(**{key: value for key, value in args.items() if key in names})
 
 
-# List answers are JSON texts built by the database (aai.admin_queries) and returned as they
+# List answers are JSON texts built by the database (aai.admin_lists.queries) and returned as they
 # are; the schemas given to @bp.response document them, and the tests check the answers against
 # those schemas.
 MEMBERSHIP_KEYS = ("platform_memberships", "group_memberships")

@@ -11,10 +11,10 @@ from marshmallow import (
     validates,
 )
 
-from aai.admin_queries import GROUP_FILTERS
+from aai.accounts.validators import normalise_email, validate_username
+from aai.admin_lists.queries import GROUP_FILTERS
 from aai.api.user_schemas import Auth0IdentityOut
 from aai.models import ApprovalStatusEnum, PlatformEnum
-from aai.validators import normalise_email, validate_username
 
 PAGE_MESSAGE = "Invalid page params: page should be >= 1, per_page should be >= 1 and <= 100"
 MAX_PER_PAGE = 100

@@ -8,7 +8,7 @@ import re
 
 from flask_smorest import Blueprint
 
-from aai import admin_resources
+from aai.access import setup as admin_resources
 from aai.api.admin_schemas import (
     AdminRolesIn,
     GroupCreatedOut,
@@ -20,11 +20,11 @@ from aai.api.admin_schemas import (
     RoleOut,
 )
 from aai.api.schemas import documented_errors as shared_documented_errors
-from aai.auth import authenticated
 from aai.errors import NotFoundError
 from aai.extensions import db
+from aai.identity.permissions import biocommons_admin_required, find_platform
+from aai.identity.tokens import authenticated
 from aai.models import BiocommonsGroup
-from aai.permissions import biocommons_admin_required, find_platform
 
 bp = Blueprint(
     "biocommons_admin",

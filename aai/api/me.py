@@ -8,7 +8,10 @@ body or query instead of a bearer token.
 from flask import jsonify, redirect
 from sqlalchemy import select
 
-from aai import auth0_actions, email_change, profile
+from aai.access.group_requests import request_groups
+from aai.accounts import email_change, profile
+from aai.accounts import login_flows as auth0_actions
+from aai.accounts.consistency import compensated
 from aai.api.arguments import PortalBlueprint
 from aai.api.schemas import BOOLEAN, AdminGroupOut, AdminPlatformOut
 from aai.api.user_schemas import (
@@ -30,15 +33,17 @@ from aai.api.user_schemas import (
     ProfileOut,
     VerificationResendIn,
 )
-from aai.auth import authenticated, bearer_token, current_token, require_user
-from aai.auth0 import auth0_client
-from aai.consistency import compensated
 from aai.errors import ErrorSchema
 from aai.extensions import db
-from aai.group_requests import request_groups
+from aai.identity.auth0 import auth0_client
+from aai.identity.permissions import (
+    administered_group_ids,
+    administered_platform_ids,
+    is_general_admin,
+)
+from aai.identity.tokens import authenticated, bearer_token, current_token, require_user
 from aai.limits import per_address, per_user
 from aai.models import ApprovalStatusEnum, BiocommonsGroup, Platform
-from aai.permissions import administered_group_ids, administered_platform_ids, is_general_admin
 
 bp = PortalBlueprint("me", __name__, url_prefix="/me", description="The current user")
 

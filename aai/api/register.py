@@ -5,12 +5,12 @@ Validation failures answer 400 with the original's `message`/`field_errors` body
 `detail`); field errors only for `username` and `email` (the portal's registration trap).
 """
 
-from aai import registration
+from aai.accounts import registration
 from aai.api.arguments import PortalBlueprint
 from aai.api.user_schemas import BiocommonsRegistrationIn, RegistrationOut, SbpRegistrationIn
-from aai.auth0 import auth0_client
 from aai.errors import ErrorSchema
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.limits import per_address
 
 bp = PortalBlueprint("register", __name__, description="Registration")

@@ -7,9 +7,8 @@ control (see `aai.api.arguments`). Output schemas (`...Out`) list the fields the
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from aai.bundles import BUNDLES
-from aai.errors import FieldErrorSchema
-from aai.validators import (
+from aai.access.bundles import BUNDLES
+from aai.accounts.validators import (
     EMAIL_MAX,
     REASON_MAX,
     name_validator,
@@ -19,6 +18,7 @@ from aai.validators import (
     validate_password,
     validate_username,
 )
+from aai.errors import FieldErrorSchema
 
 TOKEN_MAX = 8192  # session and reCAPTCHA tokens: generous, but bounded
 GROUP_ID_PATTERN = r"^biocommons/group/[a-z0-9_]+$"

@@ -1,5 +1,16 @@
 """`/utils`: public helpers of the sign-up and profile pages (20 §9.1–9.4, portal #33–34)."""
 
+from aai.access.bundles import is_australian_research_institution
+from aai.accounts.availability import (
+    EMAIL_TAKEN,
+    USERNAME_TAKEN,
+    email_in_auth0,
+    email_in_use,
+    quietly,
+    registration_app,
+    username_in_auth0,
+    username_in_use,
+)
 from aai.api.arguments import PortalBlueprint
 from aai.api.user_schemas import (
     AvailabilityOut,
@@ -11,22 +22,11 @@ from aai.api.user_schemas import (
     UsernameArgs,
     WelcomeEmailIn,
 )
-from aai.auth0 import auth0_client
-from aai.availability import (
-    EMAIL_TAKEN,
-    USERNAME_TAKEN,
-    email_in_auth0,
-    email_in_use,
-    quietly,
-    registration_app,
-    username_in_auth0,
-    username_in_use,
-)
-from aai.bundles import is_australian_research_institution
+from aai.email.welcome import WELCOME_ANSWER, welcome_verified_user
 from aai.errors import ErrorSchema
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.limits import per_address
-from aai.welcome import WELCOME_ANSWER, welcome_verified_user
 
 bp = PortalBlueprint("utils", __name__, url_prefix="/utils", description="Registration helpers")
 

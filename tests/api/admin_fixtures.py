@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.models import (
     ApprovalStatusEnum,
     Auth0Role,

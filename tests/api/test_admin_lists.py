@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-from aai.admin_queries import DEEP_OFFSET
+from aai.admin_lists.queries import DEEP_OFFSET
 from aai.api.admin_schemas import UserDetailsOut, UserOut
 from aai.caching import SharedTTLCache
 from aai.extensions import db
@@ -329,8 +329,8 @@ def test_brute_force_reading_of_the_rules_on_a_small_case():
 
 
 def test_prepared_and_plain_statements_answer_alike(app, client, admin_world):
-    """PostgreSQL runs list pages as prepared statements (aai.prepared); turned off, or on
-    SQLite, they run as plain statements. Both give the brute force's answers."""
+    """PostgreSQL runs list pages as prepared statements (aai.admin_lists.prepared); turned off,
+    or on SQLite, they run as plain statements. Both give the brute force's answers."""
     population = people(120)
     insert_people(population)
     headers = admin_world.headers("sbp")

@@ -4,10 +4,10 @@ changes, deletion, the mistyped-email deletion, verification and password-reset 
 import pytest
 from sqlalchemy import select
 
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
+from aai.identity.permissions import CANNOT_MANAGE_USER
 from aai.models import BiocommonsUser, BiocommonsUserHistory, PlatformMembership
-from aai.permissions import CANNOT_MANAGE_USER
 from tests import factories
 from tests.api.admin_fixtures import TSI, outbox
 from tests.api.test_admin_lists import PLATFORM

@@ -4,7 +4,7 @@ field, and against the OpenAPI document aai publishes (D10)."""
 import pytest
 from openapi_schema_validator import OAS30Validator, validate
 
-from aai.auth0 import auth0_client
+from aai.identity.auth0 import auth0_client
 from aai.models import ApprovalStatusEnum, PlatformEnum
 from tests.api.user_fixtures import RECAPTCHA_PASS, SBP_BUNDLE, TSI
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from aai.email_change import code_hash
+from aai.accounts.email_change import code_hash
 from aai.extensions import db
 from aai.models import BiocommonsUser, EmailChangeOtp, utc_now
 from tests.api.test_me_profile import failing_commit

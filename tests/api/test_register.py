@@ -11,8 +11,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from aai import create_app
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.models import (
     ApprovalStatusEnum,
     BiocommonsUser,

@@ -3,8 +3,8 @@
 
 import pytest
 
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.models import BiocommonsUserHistory, EmailNotification, EmailStatusEnum
 
 PASSWORD = "Str0ng-Passw0rd!"

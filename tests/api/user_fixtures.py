@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from aai.auth0 import auth0_client
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.limits import limiter
 from aai.models import (
     Auth0Role,

@@ -1,0 +1,54 @@
+"""Endpoints that Auth0 Actions send users to, authenticated by an HS256 session token
+instead of a bearer token (20 §3.6, §9.19–9.21): legacy-account migration and resending the
+verification email."""
+
+from urllib.parse import urlencode
+
+from flask import current_app
+
+from aai.email.welcome import queue_welcome
+from aai.errors import ApiError
+from aai.identity.auth0 import Auth0Client
+from aai.identity.recaptcha import verify_recaptcha
+from aai.identity.session_tokens import verify_session_token
+
+RESEND_PURPOSE = "unverified_email_resend"
+
+
+def _claims_with(raw_token: str, *names: str) -> dict:
+    claims = verify_session_token(raw_token)
+    for name in names:
+        if not claims.get(name):
+            raise ApiError(f"Invalid session token: '{name}'", status=400)
+    return claims
+
+
+def start_migration(auth0: Auth0Client, session_token: str, client_id: str) -> None:
+    """Auth0 emails the legacy user a link to set a new password (for the portal's client)."""
+    claims = _claims_with(session_token, "sub", "email")
+    auth0.send_password_change_email_for_client(claims["email"], client_id)
+
+
+def finish_migration(auth0: Auth0Client, session_token: str, state: str) -> str:
+    """Clear the migration flag, welcome the user, and return where Auth0's login resumes."""
+    claims = _claims_with(session_token, "sub")
+    # Auth0 merges app_metadata: only this key changes.
+    auth0.update_user(claims["sub"], {"app_metadata": {"user_needs_migration": False}})
+    record = auth0.get_user(claims["sub"])
+    if record.get("email"):
+        queue_welcome(record)
+    base = current_app.config["AUTH0_CUSTOM_DOMAIN"] or current_app.config["AUTH0_BASE_URL"]
+    return f"{base}/continue?{urlencode({'state': state})}"
+
+
+def resend_verification(auth0: Auth0Client, session_token: str, recaptcha_token: str) -> None:
+    """reCAPTCHA first (as the original), then the token, then Auth0 sends the email."""
+    if not verify_recaptcha(recaptcha_token):
+        raise ApiError("Invalid recaptcha token, please try again", status=400)
+    claims = verify_session_token(session_token)
+    if claims.get("purpose") != RESEND_PURPOSE:
+        raise ApiError("Invalid session token: wrong purpose", status=400)
+    user_id = claims.get("user_id")
+    if not isinstance(user_id, str) or not user_id:
+        raise ApiError("Invalid session token: missing user id", status=400)
+    auth0.send_verification_email(user_id)

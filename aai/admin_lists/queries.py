@@ -1,0 +1,494 @@
+"""The admin user lists (30 §2.1): which users an admin sees, every filter, pages and counts.
+
+One set of criteria serves the list, `pages` and `counts`, so their answers always agree. Users
+are ordered by id: unique and stable (infinite scroll never repeats or skips a user), served by
+the live-row indexes of migration c41d7a9e2b56, and for Auth0 database users (ids embedding a
+creation timestamp) roughly sign-up order. A page costs one statement, which also writes the
+page's JSON (aai.admin_lists.sql_json): no N+1, and no Python work per value.
+"""
+
+import functools
+import json
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from aai.admin_lists.prepared import PreparedSelect
+from aai.admin_lists.sql_json import enum_value, iso_utc, json_rows, uuid_text
+from aai.caching import cache
+from aai.errors import ApiError, NotFoundError
+from aai.extensions import db
+from aai.identity.permissions import administered_group_ids, administered_platform_ids
+from aai.identity.tokens import AccessToken
+from aai.models import (
+    USER_SEARCH_TEXT,
+    ApprovalStatusEnum,
+    BiocommonsGroup,
+    BiocommonsUser,
+    GroupMembership,
+    Platform,
+    PlatformEnum,
+    PlatformMembership,
+)
+
+# `filter_by` keys: the portal's filter options (GET /admin/filters) plus the SBP bundle.
+GROUP_FILTERS = {
+    "tsi": "biocommons/group/tsi",
+    "sbp_workflow_execution": "biocommons/group/sbp_workflow_execution",
+}
+PLATFORM_FILTERS = {platform.value: platform for platform in PlatformEnum}
+FILTER_OPTIONS = (
+    {"id": "galaxy", "name": "Galaxy Australia"},
+    {"id": "bpa_data_portal", "name": "Bioplatforms Australia Data Portal"},
+    {"id": "sbp", "name": "Structural Biology Platform"},
+    {"id": "tsi", "name": "Threatened Species Initiative"},
+)
+AUTOMATIC = "(automatic)"
+# Far beyond any real offset, small enough for every database's integer OFFSET.
+MAX_OFFSET = 2**53
+LIKE_ESCAPE = "\\"
+# Pages from this offset on start after a remembered id (users_page); the first ten portal
+# pages are always read afresh.
+DEEP_OFFSET = 500
+# Built list statements kept per process (one per admin scope, filter shape and page in use).
+STATEMENTS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The platforms and groups an admin manages (30 §1 "AP" and "AG")."""
+
+    platform_ids: frozenset[PlatformEnum]
+    group_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, token: AccessToken) -> "Scope":
+        return cls(administered_platform_ids(token), administered_group_ids(token))
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    """The query parameters of 30 §2.1 (all optional)."""
+
+    approval_status: ApprovalStatusEnum | None = None
+    platform: PlatformEnum | None = None
+    platform_approval_status: ApprovalStatusEnum | None = None
+    group: str | None = None
+    group_approval_status: ApprovalStatusEnum | None = None
+    email_verified: bool | None = None
+    filter_by: str | None = None
+    search: str | None = None
+
+    @property
+    def filter_platform(self) -> PlatformEnum | None:
+        return PLATFORM_FILTERS.get(self.filter_by or "")
+
+    @property
+    def filter_group(self) -> str | None:
+        return GROUP_FILTERS.get(self.filter_by or "")
+
+    @property
+    def platform_scoped(self) -> bool:
+        return bool(self.platform or self.platform_approval_status or self.filter_platform)
+
+    @property
+    def group_scoped(self) -> bool:
+        return bool(self.group or self.group_approval_status or self.filter_group)
+
+
+# Shortcut lists (GET /admin/users/approved...): pagination only, fixed filters.
+CANNED_FILTERS = {
+    "approved": UserFilters(platform_approval_status=ApprovalStatusEnum.APPROVED),
+    "pending": UserFilters(approval_status=ApprovalStatusEnum.PENDING),
+    "revoked": UserFilters(approval_status=ApprovalStatusEnum.REVOKED),
+    "unverified": UserFilters(email_verified=False),
+}
+
+
+def check_filters(filters: UserFilters) -> None:
+    """The original's 400s, then its 404s for a platform or group missing from the database."""
+    if filters.approval_status and (
+        filters.platform_approval_status or filters.group_approval_status
+    ):
+        raise ApiError(
+            "approval_status cannot be used with platform_approval_status or group_approval_status"
+        )
+    if filters.filter_by and not (filters.filter_platform or filters.filter_group):
+        raise ApiError(f"Invalid filter_by value '{filters.filter_by}'")
+    if not (filters.group or filters.filter_group or filters.platform or filters.filter_platform):
+        return
+    live_platforms, live_groups = _live_platforms_and_groups()
+    for group_id, shown in (
+        (filters.group, filters.group),
+        (filters.filter_group, filters.filter_by),
+    ):
+        if group_id and group_id not in live_groups:
+            raise NotFoundError(f"Group '{shown}' not found")
+    for platform in (filters.platform, filters.filter_platform):
+        if platform and platform not in live_platforms:
+            raise NotFoundError(f"Platform '{platform.value}' not found")
+
+
+def _live_platforms_and_groups() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    """Ids of the live platforms and groups (a handful), cached like the admins' scopes."""
+
+    def query() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+        platforms = db.session.scalars(sa.select(Platform.id).where(Platform.active()))
+        groups = db.session.scalars(
+            sa.select(BiocommonsGroup.group_id).where(BiocommonsGroup.active())
+        )
+        return frozenset(platforms), frozenset(groups)
+
+    return cache("scopes").get_or_compute("live platforms and groups", query)
+
+
+# --- criteria --------------------------------------------------------------------------------
+
+# Users after this id ('' by default: everyone). A deep page passes the last id before it
+# (keyset paging, see users_page). It is repeated in every membership subquery because
+# PostgreSQL does not carry a range across a join: each membership index scan can then start
+# there too.
+AFTER_ID = sa.bindparam("after_id", type_=sa.String)
+SEARCH_PATTERN = sa.bindparam("search_pattern", type_=sa.String)
+
+
+def _platform_membership(*criteria) -> sa.ColumnElement[bool]:
+    return sa.exists(_memberships(PlatformMembership, *criteria))
+
+
+def _group_membership(*criteria) -> sa.ColumnElement[bool]:
+    return sa.exists(_memberships(GroupMembership, *criteria))
+
+
+def _memberships(model: type[PlatformMembership | GroupMembership], *criteria) -> sa.Select:
+    """The listed user's live memberships of this kind meeting `criteria`."""
+    return (
+        sa.select(sa.literal(1))
+        .where(model.user_id == BiocommonsUser.id, model.user_id > AFTER_ID, model.active())
+        .where(*criteria)
+        .correlate(BiocommonsUser)
+    )
+
+
+def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.ColumnElement[bool]:
+    """A membership (with this status) on a platform or group the admin manages.
+
+    Empty sets are left out rather than rendered as `IN ()`. For an admin of both platforms
+    and groups, PostgreSQL turns EXISTS ... OR EXISTS ... into hashes of the matching
+    memberships: quick for one status (a few thousand), but 100 ms for all of them at 100,000
+    users, where one probe per listed user (one EXISTS over UNION ALL) costs well under 1 ms.
+    """
+    alternatives = []
+    if scope.platform_ids:
+        criteria = [PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))]
+        if status:
+            criteria.append(PlatformMembership.approval_status == status)
+        alternatives.append(_memberships(PlatformMembership, *criteria))
+    if scope.group_ids:
+        criteria = [GroupMembership.group_id.in_(sorted(scope.group_ids))]
+        if status:
+            criteria.append(GroupMembership.approval_status == status)
+        alternatives.append(_memberships(GroupMembership, *criteria))
+    if not alternatives:
+        return sa.false()
+    if len(alternatives) == 1:
+        return sa.exists(alternatives[0])
+    if status:
+        return sa.or_(*(sa.exists(alternative) for alternative in alternatives))
+    return sa.exists().select_from(sa.union_all(*alternatives).subquery())
+
+
+def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
+    """Visibility, approval_status and the platform filters (30 §2.1 steps 1 and 2)."""
+    status = filters.platform_approval_status
+    if filters.platform_scoped and not filters.group_scoped:
+        # All on the same membership row, which must be on a platform the admin manages.
+        same_row = [PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))]
+        same_row += [
+            PlatformMembership.platform_id == platform
+            for platform in (filters.platform, filters.filter_platform)
+            if platform
+        ]
+        if status:
+            same_row.append(PlatformMembership.approval_status == status)
+        criteria = [_platform_membership(*same_row) if scope.platform_ids else sa.false()]
+        if filters.approval_status:
+            criteria.append(_in_scope(scope, filters.approval_status))
+        return criteria
+    # A membership in scope with the approval_status asked for is also the one that makes
+    # the user visible: one condition, not two.
+    criteria = [_in_scope(scope, filters.approval_status)]
+    if filters.platform:
+        same_row = [PlatformMembership.platform_id == filters.platform]
+        if status:
+            same_row.append(PlatformMembership.approval_status == status)
+        criteria.append(_platform_membership(*same_row))
+    elif status:
+        criteria.append(_in_scope(Scope(scope.platform_ids, frozenset()), status))
+    if filters.filter_platform:
+        criteria.append(
+            _platform_membership(PlatformMembership.platform_id == filters.filter_platform)
+        )
+    return criteria
+
+
+def _group_criteria(filters: UserFilters) -> list[sa.ColumnElement[bool]]:
+    # Not restricted to the admin's groups, so a platform admin can filter their users by group.
+    criteria = [
+        _group_membership(GroupMembership.group_id == group_id)
+        for group_id in (filters.group, filters.filter_group)
+        if group_id
+    ]
+    if filters.group_approval_status:
+        criteria.append(
+            _group_membership(GroupMembership.approval_status == filters.group_approval_status)
+        )
+    return criteria
+
+
+def _search_criterion(search: str) -> sa.ColumnElement[bool]:
+    """Substring match of SEARCH_PATTERN, case-insensitive: on the email alone when the term
+    holds an @, else on the username or the email."""
+    if "@" in search:
+        return BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
+    if " " not in search:
+        # A match in "username email" (one trigram index, models.USER_SEARCH_TEXT) is a match
+        # in one of the two: without a space the term cannot span the joining space.
+        return USER_SEARCH_TEXT.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE)
+    return sa.or_(
+        BiocommonsUser.username.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE),
+        BiocommonsUser.email.ilike(SEARCH_PATTERN, escape=LIKE_ESCAPE),
+    )
+
+
+def _search_pattern(search: str | None) -> str:
+    """The LIKE pattern of a search term; LIKE wildcards in the term match literally."""
+    term = (search or "").strip().lower()
+    return "%" + "".join(LIKE_ESCAPE + char if char in "%_\\" else char for char in term) + "%"
+
+
+def criteria_parameters(filters: UserFilters, after_id: str = "") -> dict:
+    """The values of the parameters in user_criteria's SQL."""
+    return {"search_pattern": _search_pattern(filters.search), "after_id": after_id}
+
+
+def statement_shape(filters: UserFilters) -> UserFilters:
+    """The filters with the search term cut to what shapes the SQL (its text is a parameter),
+    so built statements can be reused for every term."""
+    term = (filters.search or "").strip()
+    if not term:
+        return replace(filters, search=None)
+    return replace(filters, search="@" if "@" in term else "a b" if " " in term else "a")
+
+
+def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
+    """Every condition a listed user meets. The calling admin is included (portal §6.5)."""
+    criteria = [
+        BiocommonsUser.active(),
+        BiocommonsUser.id > AFTER_ID,
+        *_platform_criteria(scope, filters),
+        *_group_criteria(filters),
+    ]
+    if filters.email_verified is not None:
+        criteria.append(BiocommonsUser.email_verified.is_(filters.email_verified))
+    if filters.search and filters.search.strip():
+        criteria.append(_search_criterion(filters.search))
+    return criteria
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
+    return sa.select(sa.func.count(BiocommonsUser.id)).where(*user_criteria(scope, filters))
+
+
+def count_users(scope: Scope, filters: UserFilters) -> int:
+    # Counting visits every matching user; totals are cached briefly (aai.caching).
+    return cache("counts").get_or_compute(
+        ("total", scope, filters),
+        lambda: db.session.scalar(count_query(scope, filters), criteria_parameters(filters)),
+    )
+
+
+def page_info(scope: Scope, filters: UserFilters, per_page: int) -> dict:
+    total = count_users(scope, filters)
+    return {"total": total, "pages": -(-total // per_page), "per_page": per_page}
+
+
+def counts(scope: Scope, filters: UserFilters) -> dict:
+    """The navbar badges: the caller's filters with one override each, in one query."""
+    cleared = replace(filters, platform_approval_status=None, group_approval_status=None)
+    pending = replace(cleared, approval_status=ApprovalStatusEnum.PENDING)
+    revoked = replace(cleared, approval_status=ApprovalStatusEnum.REVOKED)
+    if len(scope.platform_ids) == 1 and not scope.group_ids:
+        # A single-platform admin's revoked page lists platform revocations only.
+        revoked = replace(
+            cleared, approval_status=None, platform_approval_status=ApprovalStatusEnum.REVOKED
+        )
+    variants = {
+        "all": filters,
+        "pending": pending,
+        "revoked": revoked,
+        "unverified": replace(filters, email_verified=False),
+    }
+    query = sa.select(
+        *(
+            count_query(scope, variant).scalar_subquery().label(name)
+            for name, variant in variants.items()
+        )
+    )
+    return cache("counts").get_or_compute(
+        ("badges", scope, filters),
+        lambda: dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping),
+    )
+
+
+def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> str:
+    """One page of users in id order, each with all their live memberships, as JSON text.
+
+    One statement finds the page's ids and writes its JSON. OFFSET walks every row before the
+    page, so from DEEP_OFFSET on a page starts after a remembered id instead (keyset paging):
+    the last id of the page before, kept for CACHE_TTL_SECONDS by whichever request last read
+    it, so scrolling on, or asking again, does not walk the list from the start.
+    """
+    offset = min((page - 1) * per_page, MAX_OFFSET)
+    after_id = ""
+    if offset >= DEEP_OFFSET:
+        after_id = _last_id_before(scope, filters, offset)
+        if after_id is None:
+            return "[]"
+    shape, start = statement_shape(filters), 0 if after_id else offset
+    if shape.search:
+        # The best plan depends on the term (a rare user or thousands): planned every time.
+        statement = _page_statement(scope, shape, per_page, start)
+        parameters = criteria_parameters(filters, after_id)
+        users, last_id = db.session.execute(statement, parameters).one()
+    else:
+        users, last_id = _prepared_page(scope, shape, per_page, start).one({"after_id": after_id})
+    if last_id is not None and offset + per_page >= DEEP_OFFSET:
+        cache("page_starts").put((scope, filters, offset + per_page), last_id)
+    return users
+
+
+@functools.lru_cache(maxsize=STATEMENTS_KEPT)
+def _page_statement(scope: Scope, shape: UserFilters, per_page: int, offset: int) -> sa.Select:
+    """The page's JSON and its last id. Built once per scope, filter shape and page: building
+    and keying a statement this size costs about as much as PostgreSQL running it."""
+    page_ids = (
+        sa.select(BiocommonsUser.id)
+        .where(*user_criteria(scope, shape))
+        .order_by(BiocommonsUser.id)
+        .limit(per_page)
+        .offset(offset)
+        .cte("page")
+    )
+    return sa.select(
+        _users_json(BiocommonsUser.id.in_(sa.select(page_ids.c.id))),
+        sa.select(sa.func.max(page_ids.c.id)).scalar_subquery(),
+    )
+
+
+@functools.lru_cache(maxsize=STATEMENTS_KEPT)
+def _prepared_page(scope: Scope, shape: UserFilters, per_page: int, offset: int) -> PreparedSelect:
+    return PreparedSelect(_page_statement(scope, shape, per_page, offset), ("after_id",))
+
+
+def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | None:
+    """The id just before `offset` in the list (None past its end), remembered briefly."""
+
+    def walk() -> str | None:
+        query = (
+            sa.select(BiocommonsUser.id)
+            .where(*user_criteria(scope, filters))
+            .order_by(BiocommonsUser.id)
+            .offset(offset - 1)
+            .limit(1)
+        )
+        return db.session.scalar(query, criteria_parameters(filters))
+
+    return cache("page_starts").get_or_compute((scope, filters, offset), walk)
+
+
+def user_with_memberships(user_id: str) -> dict:
+    """One user (e.g. GET /admin/users/<id>) in the list's shape."""
+    (user,) = json.loads(db.session.scalar(USER_JSON, {"user_id": user_id}))
+    return user
+
+
+_updater = aliased(BiocommonsUser, name="updater")
+_PLATFORM_MEMBERSHIP_ROWS = (
+    sa.select(
+        uuid_text(PlatformMembership.id).label("id"),
+        enum_value(PlatformMembership.platform_id).label("platform_id"),
+        Platform.name.label("platform_name"),
+        PlatformMembership.user_id,
+        enum_value(PlatformMembership.approval_status).label("approval_status"),
+        sa.func.coalesce(_updater.email, AUTOMATIC).label("updated_by"),
+        iso_utc(PlatformMembership.updated_at).label("updated_at"),
+        PlatformMembership.revocation_reason,
+        PlatformMembership.rejection_reason,
+        PlatformMembership.request_reason,
+    )
+    .join(Platform, Platform.id == PlatformMembership.platform_id)
+    .outerjoin(_updater, _updater.id == PlatformMembership.updated_by_id)
+    .where(
+        PlatformMembership.user_id == BiocommonsUser.id,
+        PlatformMembership.active(),
+        Platform.active(),
+    )
+    .order_by(Platform.name)
+    .correlate(BiocommonsUser)
+    .subquery("platform_membership_row")
+)
+_GROUP_MEMBERSHIP_ROWS = (
+    sa.select(
+        uuid_text(GroupMembership.id).label("id"),
+        GroupMembership.group_id,
+        BiocommonsGroup.name.label("group_name"),
+        BiocommonsGroup.short_name.label("group_short_name"),
+        GroupMembership.user_id,
+        enum_value(GroupMembership.approval_status).label("approval_status"),
+        sa.func.coalesce(_updater.email, AUTOMATIC).label("updated_by"),
+        iso_utc(GroupMembership.updated_at).label("updated_at"),
+        GroupMembership.revocation_reason,
+        GroupMembership.rejection_reason,
+        GroupMembership.request_reason,
+        iso_utc(GroupMembership.requested_at).label("requested_at"),
+    )
+    .join(BiocommonsGroup, BiocommonsGroup.group_id == GroupMembership.group_id)
+    .outerjoin(_updater, _updater.id == GroupMembership.updated_by_id)
+    .where(
+        GroupMembership.user_id == BiocommonsUser.id,
+        GroupMembership.active(),
+        BiocommonsGroup.active(),
+    )
+    .order_by(BiocommonsGroup.name)
+    .correlate(BiocommonsUser)
+    .subquery("group_membership_row")
+)
+# Live memberships of live platforms and groups, in platform-name and group-name order.
+_USER_COLUMNS = (
+    BiocommonsUser.id,
+    BiocommonsUser.email,
+    BiocommonsUser.username,
+    BiocommonsUser.email_verified,
+    iso_utc(BiocommonsUser.created_at).label("created_at"),
+    sa.select(json_rows(_PLATFORM_MEMBERSHIP_ROWS, _PLATFORM_MEMBERSHIP_ROWS.c.platform_name))
+    .scalar_subquery()
+    .label("platform_memberships"),
+    sa.select(json_rows(_GROUP_MEMBERSHIP_ROWS, _GROUP_MEMBERSHIP_ROWS.c.group_name))
+    .scalar_subquery()
+    .label("group_memberships"),
+)
+
+
+def _users_json(*criteria) -> sa.ScalarSelect:
+    """The users meeting `criteria`, in id order, with their memberships: a JSON array text."""
+    rows = sa.select(*_USER_COLUMNS).where(*criteria).order_by(BiocommonsUser.id)
+    rows = rows.subquery("user_row")
+    return sa.select(sa.cast(json_rows(rows, rows.c.id), sa.Text)).scalar_subquery()
+
+
+USER_JSON = sa.select(_users_json(BiocommonsUser.id == sa.bindparam("user_id", type_=sa.String)))

@@ -1,0 +1,1 @@
+"""Emails: rendering from templates into the outbox, delivery by the worker, the welcome email."""

@@ -1,0 +1,195 @@
+"""What the caller may do (30 §1): BioCommons, platform, group and general admins, and the
+per-resource checks with the original's messages.
+
+Rights come from the token's role names matched against the admin-role links in the database;
+nothing is cached beyond the current request.
+"""
+
+from functools import wraps
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from aai.caching import cache
+from aai.errors import NotFoundError
+from aai.extensions import db
+from aai.identity.tokens import (
+    AccessToken,
+    ForbiddenError,
+    current_token,
+    current_user,
+    request_cache,
+)
+from aai.models import (
+    Auth0Role,
+    BiocommonsGroup,
+    BiocommonsUser,
+    GroupMembership,
+    GroupRoleLink,
+    Platform,
+    PlatformEnum,
+    PlatformMembership,
+    PlatformRoleLink,
+)
+
+NOT_AN_ADMIN = "You must be an admin to access this endpoint."
+CANNOT_MANAGE_USER = "You do not have permission to manage this user."
+CANNOT_MANAGE_PLATFORM = "You do not have permission to manage this platform."
+CANNOT_MANAGE_GROUP = "You do not have permission to manage this group."
+# Platform admins also administer the bundle group of their platform (portal contract §6.4).
+PLATFORM_BUNDLE_GROUPS = {PlatformEnum.SBP: "biocommons/group/sbp_workflow_execution"}
+
+
+def is_biocommons_admin(token: AccessToken) -> bool:
+    return not token.roles.isdisjoint(current_app.config["ADMIN_ROLES"])
+
+
+def administered_platform_ids(token: AccessToken) -> frozenset[PlatformEnum]:
+    """Platforms whose admin roles (live links, live roles) the token holds."""
+    return _admin_scope(token)[0]
+
+
+def administered_group_ids(token: AccessToken) -> frozenset[str]:
+    """Groups whose admin roles the token holds, plus the bundle groups of its platforms."""
+    return _admin_scope(token)[1]
+
+
+def _admin_scope(token: AccessToken) -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    """Per request, and for CACHE_TTL_SECONDS per set of role names (a hot path: every admin
+    call asks, and the links change rarely)."""
+    request_values = request_cache()
+    if "admin_scope" not in request_values:
+        request_values["admin_scope"] = cache("scopes").get_or_compute(
+            token.roles, lambda: _scope_of_roles(token.roles)
+        )
+    return request_values["admin_scope"]
+
+
+def _scope_of_roles(roles: frozenset[str]) -> tuple[frozenset[PlatformEnum], frozenset[str]]:
+    platform_query = (
+        select(Platform.id)
+        .join(PlatformRoleLink, PlatformRoleLink.platform_id == Platform.id)
+        .join(Auth0Role, Auth0Role.id == PlatformRoleLink.role_id)
+        .where(
+            Platform.active(),
+            PlatformRoleLink.active(),
+            Auth0Role.active(),
+            Auth0Role.name.in_(roles),
+        )
+    )
+    platform_ids = frozenset(db.session.scalars(platform_query))
+    bundle_groups = [PLATFORM_BUNDLE_GROUPS[p] for p in platform_ids if p in PLATFORM_BUNDLE_GROUPS]
+    linked = (
+        select(GroupRoleLink.group_id)
+        .join(Auth0Role, Auth0Role.id == GroupRoleLink.role_id)
+        .where(GroupRoleLink.active(), Auth0Role.active(), Auth0Role.name.in_(roles))
+    )
+    group_query = select(BiocommonsGroup.group_id).where(
+        BiocommonsGroup.active(),
+        BiocommonsGroup.group_id.in_(linked) | BiocommonsGroup.group_id.in_(bundle_groups),
+    )
+    return platform_ids, frozenset(db.session.scalars(group_query))
+
+
+def is_general_admin(token: AccessToken) -> bool:
+    """BioCommons admin, or a known user holding any platform or group admin role."""
+    if is_biocommons_admin(token):
+        return True
+    # The (cached) admin scope first: most callers hold no admin role and need no user lookup.
+    if not (administered_platform_ids(token) or administered_group_ids(token)):
+        return False
+    return current_user() is not None
+
+
+def require_general_admin() -> AccessToken:
+    token = current_token()
+    if not is_general_admin(token):
+        raise ForbiddenError(NOT_AN_ADMIN)
+    return token
+
+
+def require_biocommons_admin() -> AccessToken:
+    token = current_token()
+    if not is_biocommons_admin(token):
+        raise ForbiddenError(NOT_AN_ADMIN)
+    return token
+
+
+def general_admin_required(view):
+    """Run the general-admin gate before the view (and before its input is validated)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        require_general_admin()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def biocommons_admin_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        require_biocommons_admin()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def find_platform(platform_id: str) -> Platform:
+    """The live platform with this API id (e.g. `galaxy`), else 404."""
+    try:
+        platform = db.session.get(Platform, PlatformEnum(platform_id))
+    except ValueError:
+        platform = None
+    if platform is None or platform.is_deleted:
+        raise NotFoundError(f"Platform '{platform_id}' not found")
+    return platform
+
+
+def require_platform_admin(platform_id: str) -> Platform:
+    token = require_general_admin()
+    platform = find_platform(platform_id)
+    if platform.id not in administered_platform_ids(token):
+        raise ForbiddenError(CANNOT_MANAGE_PLATFORM)
+    return platform
+
+
+def require_group_admin(group_id: str) -> BiocommonsGroup:
+    token = require_general_admin()
+    group = db.session.get(BiocommonsGroup, group_id)
+    if group is None or group.is_deleted:
+        raise NotFoundError(f"Group {group_id} not found in database")
+    if group.group_id not in administered_group_ids(token):
+        raise ForbiddenError(CANNOT_MANAGE_GROUP)
+    return group
+
+
+def require_user_admin(user_id: str, platforms_only: bool = False) -> BiocommonsUser:
+    """The target user, if the caller administers one of their platforms (or groups).
+
+    Any membership status counts, so an admin can act on pending and revoked requests.
+    `platforms_only` is for deleting users, which group admins may not do.
+    """
+    token = require_general_admin()
+    user = db.session.get(BiocommonsUser, user_id)
+    if user is None or user.is_deleted:
+        raise NotFoundError(f"User '{user_id}' not found")
+    if not _administers_user(token, user_id, platforms_only):
+        raise ForbiddenError(CANNOT_MANAGE_USER)
+    return user
+
+
+def _administers_user(token: AccessToken, user_id: str, platforms_only: bool) -> bool:
+    on_platform = exists().where(
+        PlatformMembership.user_id == user_id,
+        PlatformMembership.active(),
+        PlatformMembership.platform_id.in_(administered_platform_ids(token)),
+    )
+    if platforms_only:
+        return db.session.scalar(select(on_platform))
+    in_group = exists().where(
+        GroupMembership.user_id == user_id,
+        GroupMembership.active(),
+        GroupMembership.group_id.in_(administered_group_ids(token)),
+    )
+    return db.session.scalar(select(on_platform | in_group))
