@@ -15,8 +15,7 @@ from aai.identity.auth0 import auth0_client
 from aai.models import ApprovalStatusEnum, BiocommonsUser, GroupMembership, PlatformMembership
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_users import sync_users
-from tests.api.admin_fixtures import TSI
-from tests.api.user_fixtures import RECAPTCHA_PASS
+from tests.world import RECAPTCHA_PASS, TSI
 
 FAULTS = {
     "rate limited once": {"status": 429, "retry_after": 1, "count": 1},

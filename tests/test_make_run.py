@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.pg_cluster import free_port
+from tests.world import USER_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,7 @@ def wait_until_up(url: str, stack: subprocess.Popen, timeout: float = 90) -> Non
 
 
 def mint_token(emulator_url: str) -> str:
-    body = {"sub": "auth0|0a6ea82dffdf2464954b8750"}  # the demo BioCommons admin
+    body = {"sub": USER_IDS["biocommons.admin@example.org"]}
     return httpx.post(f"{emulator_url}/_emulator/token", json=body, timeout=10).json()[
         "access_token"
     ]

@@ -1,10 +1,9 @@
 """Fixtures for the admin API tests (/admin, /biocommons-admin).
 
-`admin_world` mirrors the emulator's demo tenant in the database: its roles (same ids), the
-platforms' access roles, the TSI and SBP bundle groups, admin-role links, and the demo admins as
-users. `member` adds a user to both Auth0 (through the Management API) and the database, with
-memberships in the given states (approved ones also hold the Auth0 role). `admin_headers(kind)`
-gives a bearer header for an admin of that kind.
+`admin_world` is the shared test world (tests/world.py: the emulator's demo seed as the database
+holds it) plus the admins as users. `member` adds a user to both Auth0 (through the Management
+API) and the database, with memberships in the given states (approved ones also hold the Auth0
+role). `admin_headers(kind)` gives a bearer header for an admin of that kind.
 """
 
 import itertools
@@ -17,35 +16,16 @@ from sqlalchemy import select
 
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
-from aai.models import (
-    ApprovalStatusEnum,
-    Auth0Role,
-    BiocommonsGroup,
-    BiocommonsUser,
-    EmailNotification,
-    GroupRoleLink,
-    Platform,
-    PlatformEnum,
-    PlatformRoleLink,
-)
+from aai.models import ApprovalStatusEnum, BiocommonsUser, EmailNotification, PlatformEnum
 from tests import factories
+from tests.world import (
+    BIOCOMMONS_ADMIN_ROLE,
+    ROLE_IDS,
+    USER_IDS,
+    platform_role_id,
+    seed_reference_data,
+)
 
-TSI = "biocommons/group/tsi"
-SBP_BUNDLE = "biocommons/group/sbp_workflow_execution"
-BIOCOMMONS_ADMIN_ROLE = "biocommons/role/biocommons/admin"
-# The emulator's demo roles (auth0_emulator/README.md): name -> id.
-ROLE_IDS = {
-    BIOCOMMONS_ADMIN_ROLE: "rol_4AXv7xxCXGhwmPia",
-    "biocommons/platform/galaxy": "rol_7q4wGqg7jJaWgi7y",
-    "biocommons/platform/bpa_data_portal": "rol_SoqTRmZSuo3AeIdG",
-    "biocommons/platform/sbp": "rol_lposT3oCx9k88R9g",
-    TSI: "rol_JmwV7ZFTVCxpy7QN",
-    SBP_BUNDLE: "rol_oaMwhQ3btkd6zkp8",
-    "biocommons/role/galaxy/admin": "rol_VCmB3a5nw0Q7FABH",
-    "biocommons/role/bpa_data_portal/admin": "rol_Qw43C878KGrglbMR",
-    "biocommons/role/sbp/admin": "rol_FqGiDaNCLwra7VIS",
-    "biocommons/role/tsi/admin": "rol_Urp81VhIFpD3cdiG",
-}
 ADMIN_ROLE_OF = {
     "galaxy": "biocommons/role/galaxy/admin",
     "bpa_data_portal": "biocommons/role/bpa_data_portal/admin",
@@ -53,18 +33,19 @@ ADMIN_ROLE_OF = {
     "tsi": "biocommons/role/tsi/admin",
     "biocommons": BIOCOMMONS_ADMIN_ROLE,
 }
-# Admin kinds -> (user id, role names). The galaxy, TSI and BioCommons admins are demo users.
+# Admin kinds -> (user id, role names). The galaxy, TSI and BioCommons admins and the plain user
+# are the seed's demo users; the others exist only in the database and their tokens.
 ADMINS = {
-    "galaxy": ("auth0|587f99f2799e161ff49a100e", [ADMIN_ROLE_OF["galaxy"]]),
-    "tsi": ("auth0|8575bb176874d3cefaeb6ac4", [ADMIN_ROLE_OF["tsi"]]),
-    "biocommons": ("auth0|0a6ea82dffdf2464954b8750", [BIOCOMMONS_ADMIN_ROLE]),
+    "galaxy": (USER_IDS["galaxy.admin@example.org"], [ADMIN_ROLE_OF["galaxy"]]),
+    "tsi": (USER_IDS["tsi.admin@example.org"], [ADMIN_ROLE_OF["tsi"]]),
+    "biocommons": (USER_IDS["biocommons.admin@example.org"], [BIOCOMMONS_ADMIN_ROLE]),
     "sbp": ("auth0|5bf0c0ffee0000000000a001", [ADMIN_ROLE_OF["sbp"]]),
     "bpa_data_portal": ("auth0|5bf0c0ffee0000000000a002", [ADMIN_ROLE_OF["bpa_data_portal"]]),
     "galaxy_and_tsi": (
         "auth0|5bf0c0ffee0000000000a003",
         [ADMIN_ROLE_OF["galaxy"], ADMIN_ROLE_OF["tsi"]],
     ),
-    "plain": ("auth0|fc0e0b3de5f0c8b06dfae779", ["biocommons/platform/galaxy"]),
+    "plain": (USER_IDS["approved.user@example.org"], ["biocommons/platform/galaxy"]),
 }
 STATUS = {status.value: status for status in ApprovalStatusEnum}
 PLATFORM = {platform.value: platform for platform in PlatformEnum}
@@ -72,25 +53,8 @@ member_numbers = itertools.count(1)
 
 
 def seed_admin_database() -> None:
-    """Roles, platform access roles, groups, admin links and the admins' user rows."""
-    db.session.add_all(
-        Auth0Role(id=role_id, name=name, description=name) for name, role_id in ROLE_IDS.items()
-    )
-    db.session.flush()
-    for platform in db.session.scalars(select(Platform)):
-        platform.role_id = ROLE_IDS[f"biocommons/platform/{platform.id.value}"]
-    db.session.add_all(
-        [
-            BiocommonsGroup(group_id=TSI, name="Threatened Species Initiative", short_name="TSI"),
-            BiocommonsGroup(group_id=SBP_BUNDLE, name="SBP Workflow Execution", short_name="SBP"),
-        ]
-    )
-    db.session.flush()
-    db.session.add_all(
-        PlatformRoleLink(platform_id=PLATFORM[kind], role_id=ROLE_IDS[ADMIN_ROLE_OF[kind]])
-        for kind in ("galaxy", "bpa_data_portal", "sbp")
-    )
-    db.session.add(GroupRoleLink(group_id=TSI, role_id=ROLE_IDS[ADMIN_ROLE_OF["tsi"]]))
+    """The shared world's reference data, and the admins' user rows."""
+    seed_reference_data()
     for kind, (user_id, _roles) in ADMINS.items():
         if kind != "plain":
             factories.make_user(
@@ -156,7 +120,7 @@ def create_member(
             user=user, platform_id=PLATFORM[platform_id], approval_status=STATUS[status]
         )
         if status == "approved":
-            role_ids.append(ROLE_IDS[f"biocommons/platform/{platform_id}"])
+            role_ids.append(platform_role_id(platform_id))
     for group_id, status in (groups or {}).items():
         requested_at = datetime(2025, 2, 1, tzinfo=UTC) if status == "pending" else None
         factories.make_group_membership(

@@ -22,7 +22,8 @@ from aai.models import (
     PlatformMembership,
 )
 from tests import factories
-from tests.api.admin_fixtures import PLATFORM, SBP_BUNDLE, STATUS, TSI, create_member
+from tests.api.admin_fixtures import PLATFORM, STATUS, create_member
+from tests.world import SBP_BUNDLE, TSI
 
 PAGE_ERROR = "Invalid page params: page should be >= 1, per_page should be >= 1 and <= 100"
 PLATFORMS = ("galaxy", "bpa_data_portal", "sbp")

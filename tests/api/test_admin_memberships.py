@@ -13,7 +13,8 @@ from aai.models import (
     PlatformMembership,
     PlatformMembershipHistory,
 )
-from tests.api.admin_fixtures import SBP_BUNDLE, TSI, auth0_role_names, outbox
+from tests.api.admin_fixtures import auth0_role_names, outbox
+from tests.world import SBP_BUNDLE, TSI
 
 UPDATED = {"status": "ok", "updated": True}
 

@@ -9,8 +9,9 @@ from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import CANNOT_MANAGE_USER
 from aai.models import BiocommonsUser, BiocommonsUserHistory, PlatformMembership
 from tests import factories
-from tests.api.admin_fixtures import TSI, outbox
+from tests.api.admin_fixtures import outbox
 from tests.api.test_admin_lists import PLATFORM
+from tests.world import TSI
 
 
 def fresh(user: BiocommonsUser) -> BiocommonsUser:

@@ -13,7 +13,7 @@ from aai.models import (
     PlatformEnum,
     PlatformRoleLink,
 )
-from tests.api.admin_fixtures import ROLE_IDS
+from tests.world import ROLE_IDS
 
 NOT_AN_ADMIN = {"detail": "You must be an admin to access this endpoint."}
 

@@ -7,7 +7,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from tests.api.user_fixtures import RECAPTCHA_PASS, auth0_user
+from tests.api.user_fixtures import auth0_user
+from tests.world import RECAPTCHA_PASS
 
 PORTAL_CLIENT = "dev-portal-spa-client"
 

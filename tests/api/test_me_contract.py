@@ -6,7 +6,7 @@ from openapi_schema_validator import OAS30Validator, validate
 
 from aai.identity.auth0 import auth0_client
 from aai.models import ApprovalStatusEnum, PlatformEnum
-from tests.api.user_fixtures import RECAPTCHA_PASS, SBP_BUNDLE, TSI
+from tests.world import RECAPTCHA_PASS, SBP_BUNDLE, TSI
 
 PLATFORM_IDS = {"galaxy", "bpa_data_portal", "sbp"}
 STATUSES = {"approved", "revoked", "pending", "rejected"}

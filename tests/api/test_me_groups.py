@@ -11,7 +11,8 @@ from aai.models import (
     GroupMembershipHistory,
     PlatformEnum,
 )
-from tests.api.user_fixtures import SBP_BUNDLE, TSI, TSI_ADMIN_EMAIL, error_body
+from tests.api.user_fixtures import TSI_ADMIN_EMAIL, error_body
+from tests.world import ROLE_IDS, SBP_BUNDLE, TSI
 
 APPROVED, PENDING = ApprovalStatusEnum.APPROVED, ApprovalStatusEnum.PENDING
 REJECTED, REVOKED = ApprovalStatusEnum.REJECTED, ApprovalStatusEnum.REVOKED
@@ -170,7 +171,7 @@ def test_bulk_request_creates_pending_memberships_and_emails(
 
 def test_sbp_admins_hear_about_sbp_bundle_requests(client, make_account, bundles, outbox):
     admin = make_account(email="sbp.boss@example.org", name="Rosalind Franklin")
-    auth0_client().add_user_roles(admin.user.id, ["rol_FqGiDaNCLwra7VIS"])  # sbp admin role
+    auth0_client().add_user_roles(admin.user.id, [ROLE_IDS["biocommons/role/sbp/admin"]])
     account = make_account(email="ada@student.unsw.edu.au")
     body = {"groups": [{"group_id": SBP_BUNDLE, "request_reason": "crystals"}]}
     assert client.post("/me/groups/request", json=body, headers=account.headers).status_code == 200

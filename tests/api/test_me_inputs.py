@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.api.user_fixtures import RECAPTCHA_PASS
+from tests.world import RECAPTCHA_PASS
 
 # Each POST endpoint with a body of the right shape.
 ENDPOINTS = {

@@ -22,15 +22,9 @@ from aai.models import (
     PlatformMembership,
     PlatformMembershipHistory,
 )
-from tests.api.user_fixtures import (
-    RECAPTCHA_PASS,
-    SBP_BUNDLE,
-    SEED_ROLES,
-    TSI,
-    TSI_ADMIN_EMAIL,
-    error_body,
-)
+from tests.api.user_fixtures import TSI_ADMIN_EMAIL, error_body
 from tests.settings import emulator_settings
+from tests.world import RECAPTCHA_PASS, ROLE_IDS, SBP_BUNDLE, TSI
 
 PASSWORD = "Str0ng-Passw0rd!"
 APPROVED, PENDING = ApprovalStatusEnum.APPROVED, ApprovalStatusEnum.PENDING
@@ -371,7 +365,7 @@ def test_role_assignment_failure_removes_the_auth0_user(client, bundles, emulato
 
 def test_sbp_registration(client, bundles, make_account, outbox):
     admin = make_account(email="sbp.lead@example.org", name="Rosalind Franklin")
-    auth0_client().add_user_roles(admin.user.id, [SEED_ROLES["biocommons/role/sbp/admin"]])
+    auth0_client().add_user_roles(admin.user.id, [ROLE_IDS["biocommons/role/sbp/admin"]])
     body = registration(email="ada@UNSW.edu.au", request_reason="<b>crystals</b>")
     del body["recaptcha_token"]
     response = client.post("/sbp/register", json=body)

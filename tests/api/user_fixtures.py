@@ -2,7 +2,7 @@
 
 Accounts exist in both places, as in production: `make_account` creates the Auth0 user in the
 emulator (through aai's own client) and the matching database row. `bundles` sets up the
-reference data registration and group requests need, with the emulator seed's role ids.
+reference data registration and group requests need: the shared test world (tests/world.py).
 """
 
 import itertools
@@ -14,32 +14,10 @@ from sqlalchemy import select
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.limits import limiter
-from aai.models import (
-    Auth0Role,
-    BiocommonsGroup,
-    BiocommonsUser,
-    BiocommonsUserHistory,
-    EmailNotification,
-    GroupRoleLink,
-    Platform,
-    PlatformEnum,
-    PlatformRoleLink,
-)
+from aai.models import BiocommonsUser, BiocommonsUserHistory, EmailNotification
+from tests.world import SBP_BUNDLE, TSI, seed_reference_data
 
-RECAPTCHA_PASS = "dev-recaptcha-pass"  # the demo seed's passing reCAPTCHA token
 PASSWORD = "Str0ng-Passw0rd!"
-TSI = "biocommons/group/tsi"
-SBP_BUNDLE = "biocommons/group/sbp_workflow_execution"
-# Role ids of the emulator's demo seed (auth0_emulator/README.md).
-SEED_ROLES = {
-    "biocommons/platform/galaxy": "rol_7q4wGqg7jJaWgi7y",
-    "biocommons/platform/bpa_data_portal": "rol_SoqTRmZSuo3AeIdG",
-    "biocommons/platform/sbp": "rol_lposT3oCx9k88R9g",
-    "biocommons/group/tsi": "rol_JmwV7ZFTVCxpy7QN",
-    "biocommons/group/sbp_workflow_execution": "rol_oaMwhQ3btkd6zkp8",
-    "biocommons/role/tsi/admin": "rol_Urp81VhIFpD3cdiG",
-    "biocommons/role/sbp/admin": "rol_FqGiDaNCLwra7VIS",
-}
 TSI_ADMIN_EMAIL = "tsi.admin@example.org"  # holds biocommons/role/tsi/admin in the seed
 
 numbers = itertools.count(1)
@@ -96,24 +74,10 @@ def make_account(app, emulator, make_token):
 
 @pytest.fixture
 def bundles(app, emulator):
-    """The TSI and SBP bundle groups with their admin roles, and the platform roles, as the
-    sync would have stored them from the emulator's seed."""
-    roles = {name: Auth0Role(id=role_id, name=name) for name, role_id in SEED_ROLES.items()}
-    db.session.add_all(roles.values())
-    tsi = BiocommonsGroup(group_id=TSI, name="Threatened Species Initiative", short_name="TSI")
-    sbp = BiocommonsGroup(group_id=SBP_BUNDLE, name="SBP Workflow Execution", short_name="SBP-WE")
-    db.session.add_all([tsi, sbp])
-    db.session.flush()
-    db.session.add(GroupRoleLink(group_id=TSI, role_id=roles["biocommons/role/tsi/admin"].id))
-    db.session.add(
-        PlatformRoleLink(
-            platform_id=PlatformEnum.SBP, role_id=roles["biocommons/role/sbp/admin"].id
-        )
-    )
-    for platform in db.session.scalars(select(Platform)):
-        platform.role_id = SEED_ROLES[f"biocommons/platform/{platform.id.value}"]
-    db.session.flush()
-    return {"tsi": tsi, "sbp": sbp}
+    """The shared test world's reference data (tests/world.py): roles, platforms, the TSI and
+    SBP bundle groups and their admin links, as the sync would have stored them."""
+    groups = seed_reference_data()
+    return {"tsi": groups[TSI], "sbp": groups[SBP_BUNDLE]}
 
 
 @pytest.fixture

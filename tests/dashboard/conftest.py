@@ -11,13 +11,14 @@ import pytest
 from aai import create_app
 from aai.dashboard.auth import SESSION_EXPIRES_AT, SESSION_USER
 from tests.settings import emulator_settings
+from tests.world import USER_IDS
 
 ADMIN_ROLE = "biocommons/role/biocommons/admin"
 # The demo seed allows the dashboard's callback and logout URLs on this address only; the test
 # client needs no server there, it only sends this Host.
 BASE_URL = "http://127.0.0.1:8000"
 BIOCOMMONS_ADMIN = ("biocommons.admin@example.org", "BioCommons-Admin-Passw0rd!")
-BIOCOMMONS_ADMIN_ID = "auth0|0a6ea82dffdf2464954b8750"
+BIOCOMMONS_ADMIN_ID = USER_IDS["biocommons.admin@example.org"]
 APPROVED_USER = ("approved.user@example.org", "Approved-User-Passw0rd!")
 
 

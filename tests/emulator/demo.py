@@ -1,19 +1,23 @@
 """The demo seed's ids, and a Management API token, for the emulator's tests."""
 
 from tests.emulator.wire import call
+from tests.world import ROLE_IDS, USER_IDS
 
 DEMO = {
-    "admin": "auth0|0a6ea82dffdf2464954b8750",
-    "galaxy_admin": "auth0|587f99f2799e161ff49a100e",
-    "tsi_admin": "auth0|8575bb176874d3cefaeb6ac4",
-    "approved": "auth0|fc0e0b3de5f0c8b06dfae779",
-    "pending": "auth0|77226fa3849968a9dcb9cad5",
-    "unverified": "auth0|c289f72d7dbbbb27abbdef2f",
-    "blocked": "auth0|586a45ad8658329c52def1e5",
+    name: USER_IDS[email]
+    for name, email in {
+        "admin": "biocommons.admin@example.org",
+        "galaxy_admin": "galaxy.admin@example.org",
+        "tsi_admin": "tsi.admin@example.org",
+        "approved": "approved.user@example.org",
+        "pending": "pending.user@example.org",
+        "unverified": "unverified.user@example.org",
+        "blocked": "blocked.user@example.org",
+    }.items()
 }
-GALAXY_ROLE = "rol_7q4wGqg7jJaWgi7y"
-BPA_ROLE = "rol_SoqTRmZSuo3AeIdG"
-TSI_ROLE = "rol_JmwV7ZFTVCxpy7QN"
+GALAXY_ROLE = ROLE_IDS["biocommons/platform/galaxy"]
+BPA_ROLE = ROLE_IDS["biocommons/platform/bpa_data_portal"]
+TSI_ROLE = ROLE_IDS["biocommons/group/tsi"]
 
 
 def management_token(emulator, scope: str | None = None) -> str:

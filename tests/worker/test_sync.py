@@ -23,17 +23,17 @@ from aai.models import (
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_roles import sync_roles
 from aai.worker.sync_users import sync_users
+from tests.world import ROLE_IDS, TSI, USER_IDS
 
-ADMIN = "auth0|0a6ea82dffdf2464954b8750"
-GALAXY_ADMIN = "auth0|587f99f2799e161ff49a100e"
-TSI_ADMIN = "auth0|8575bb176874d3cefaeb6ac4"
-APPROVED = "auth0|fc0e0b3de5f0c8b06dfae779"
-PENDING_USER = "auth0|77226fa3849968a9dcb9cad5"
-UNVERIFIED = "auth0|c289f72d7dbbbb27abbdef2f"
-BLOCKED = "auth0|586a45ad8658329c52def1e5"
-GALAXY_ROLE = "rol_7q4wGqg7jJaWgi7y"
-TSI_ROLE = "rol_JmwV7ZFTVCxpy7QN"
-TSI = "biocommons/group/tsi"
+ADMIN = USER_IDS["biocommons.admin@example.org"]
+GALAXY_ADMIN = USER_IDS["galaxy.admin@example.org"]
+TSI_ADMIN = USER_IDS["tsi.admin@example.org"]
+APPROVED = USER_IDS["approved.user@example.org"]
+PENDING_USER = USER_IDS["pending.user@example.org"]
+UNVERIFIED = USER_IDS["unverified.user@example.org"]
+BLOCKED = USER_IDS["blocked.user@example.org"]
+GALAXY_ROLE = ROLE_IDS["biocommons/platform/galaxy"]
+TSI_ROLE = ROLE_IDS[TSI]
 
 
 def flush():
