@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 from flask import Flask, current_app
 
-from aai.errors import ApiError, ServiceUnavailableError, UpstreamError
+from aai.errors import ApiError, NotAuthorizedError, ServiceUnavailableError, UpstreamError
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.25
@@ -203,7 +203,7 @@ class Auth0Client:
         headers = {"Authorization": f"Bearer {access_token}"}
         response = self._request("GET", "/userinfo", True, False, headers=headers)
         if response.status_code in (401, 403):
-            raise ApiError("Not authorized", status=401)
+            raise NotAuthorizedError()
         return self._checked(response).json()
 
     # --- Authentication API -----------------------------------------------------------------
