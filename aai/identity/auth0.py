@@ -75,6 +75,14 @@ def auth0_client() -> "Auth0Client":
     return current_app.extensions["auth0"]
 
 
+def has_database_login(record: dict) -> bool:
+    """The Auth0 user record has an identity on aai's database connection (so a password)."""
+    connection = current_app.config["AUTH0_DB_CONNECTION"]
+    return any(
+        identity.get("connection") == connection for identity in record.get("identities") or []
+    )
+
+
 def retry_delay(response: httpx.Response | None, attempt: int) -> float | None:
     """Seconds to wait before the next attempt; None when Auth0 asks for more than the cap."""
     header = response.headers.get("Retry-After") if response is not None else None

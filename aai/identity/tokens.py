@@ -231,4 +231,8 @@ def authenticated(view):
         current_token()
         return view(*args, **kwargs)
 
-    return Blueprint.doc(security=[{"bearerAuth": []}])(wrapper)
+    return needs_bearer_token(wrapper)
+
+
+# The OpenAPI mark of an operation that takes the caller's bearer token.
+needs_bearer_token = Blueprint.doc(security=[{"bearerAuth": []}])
