@@ -80,18 +80,9 @@ def create_platform_membership(
     by: BiocommonsUser | None = None,
     request_reason: str | None = None,
 ) -> PlatformMembership:
-    membership = PlatformMembership(
-        platform_id=platform_id,
-        user_id=user.id,
-        approval_status=status,
-        updated_at=utc_now(),
-        updated_by_id=_author_id(by),
-        request_reason=request_reason,
-    )
-    db.session.add(membership)
-    record_platform_history(membership)
-    db.session.flush()
-    return membership
+    fields = _new_membership_fields(user, status, by, request_reason)
+    membership = PlatformMembership(platform_id=platform_id, **fields)
+    return _added(membership, record_platform_history)
 
 
 def create_group_membership(
@@ -102,18 +93,30 @@ def create_group_membership(
     by: BiocommonsUser | None = None,
     request_reason: str | None = None,
 ) -> GroupMembership:
-    now = utc_now()
-    membership = GroupMembership(
-        group_id=group_id,
-        user_id=user.id,
-        approval_status=status,
-        updated_at=now,
-        updated_by_id=_author_id(by),
-        request_reason=request_reason,
-        requested_at=now if status is ApprovalStatusEnum.PENDING else None,
-    )
+    fields = _new_membership_fields(user, status, by, request_reason)
+    requested_at = fields["updated_at"] if status is ApprovalStatusEnum.PENDING else None
+    membership = GroupMembership(group_id=group_id, requested_at=requested_at, **fields)
+    return _added(membership, record_group_history)
+
+
+def _new_membership_fields(
+    user: BiocommonsUser,
+    status: ApprovalStatusEnum,
+    by: BiocommonsUser | None,
+    request_reason: str | None,
+) -> dict:
+    return {
+        "user_id": user.id,
+        "approval_status": status,
+        "updated_at": utc_now(),
+        "updated_by_id": _author_id(by),
+        "request_reason": request_reason,
+    }
+
+
+def _added(membership, record_history):
     db.session.add(membership)
-    record_group_history(membership)
+    record_history(membership)
     db.session.flush()
     return membership
 
@@ -128,11 +131,7 @@ def change_platform_status(
     at: datetime | None = None,
 ) -> None:
     """Set the status (and the matching reason, clearing the other kinds) with history."""
-    membership.approval_status = status
-    membership.revocation_reason = revocation_reason
-    membership.rejection_reason = rejection_reason
-    membership.updated_at = at or utc_now()
-    membership.updated_by_id = _author_id(by)
+    _set_status(membership, status, by, revocation_reason, rejection_reason, at)
     record_platform_history(membership)
     db.session.flush()
 
@@ -153,16 +152,20 @@ def change_group_status(
     Moving to pending is a (re-)request: it records the reason and when it was made (now,
     unless `requested_at` keeps an earlier request's time, as an unreject does).
     """
-    membership.approval_status = status
-    membership.revocation_reason = revocation_reason
-    membership.rejection_reason = rejection_reason
-    membership.updated_at = at or utc_now()
-    membership.updated_by_id = _author_id(by)
+    _set_status(membership, status, by, revocation_reason, rejection_reason, at)
     if status is ApprovalStatusEnum.PENDING:
         membership.requested_at = requested_at or membership.updated_at
         membership.request_reason = request_reason
     record_group_history(membership)
     db.session.flush()
+
+
+def _set_status(membership, status, by, revocation_reason, rejection_reason, at) -> None:
+    membership.approval_status = status
+    membership.revocation_reason = revocation_reason
+    membership.rejection_reason = rejection_reason
+    membership.updated_at = at or utc_now()
+    membership.updated_by_id = _author_id(by)
 
 
 # --- one membership, as admins find and change it ------------------------------------------------

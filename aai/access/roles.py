@@ -12,6 +12,9 @@ from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.models import Auth0Role, Platform, PlatformEnum
 
+# A group's id is the name of its Auth0 role (the API's input rule for group ids).
+GROUP_ID_PATTERN = r"^biocommons/group/[a-z0-9_]+$"
+
 
 def platform_access_role_name(platform_id: PlatformEnum) -> str:
     return f"biocommons/platform/{platform_id.value}"

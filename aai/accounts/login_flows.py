@@ -26,7 +26,7 @@ def _claims_with(raw_token: str, *names: str) -> dict:
 def start_migration(auth0: Auth0Client, session_token: str, client_id: str) -> None:
     """Auth0 emails the legacy user a link to set a new password (for the portal's client)."""
     claims = _claims_with(session_token, "sub", "email")
-    auth0.send_password_change_email_for_client(claims["email"], client_id)
+    auth0.send_password_change_email(claims["email"], client_id)
 
 
 def finish_migration(auth0: Auth0Client, session_token: str, state: str) -> str:

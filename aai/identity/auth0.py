@@ -235,10 +235,12 @@ class Auth0Client:
         self._checked(response)
         return True
 
-    def send_password_change_email(self, email: str) -> None:
+    def send_password_change_email(self, email: str, client_id: str | None = None) -> None:
+        """Auth0 emails a change-password link; it returns to `client_id`'s application (the
+        migration flow passes the portal's client id), else to aai's own."""
         payload = {
             "email": email,
-            "client_id": self.settings.client_id,
+            "client_id": self.settings.client_id if client_id is None else client_id,
             "connection": self.settings.connection,
         }
         self._send(
@@ -368,20 +370,6 @@ class Auth0Client:
                 response.read()
                 self._checked(response)
             yield from _ndjson_rows(response.iter_bytes())
-
-    # --- Authentication API: password change for an application ------------------------------
-
-    def send_password_change_email_for_client(self, email: str, client_id: str) -> None:
-        """The change-password email whose link returns to `client_id`'s application (the
-        migration flow passes the portal's client id)."""
-        payload = {"email": email, "client_id": client_id, "connection": self.settings.connection}
-        self._send(
-            "POST",
-            "/dbconnections/change_password",
-            idempotent=False,
-            management=False,
-            json=payload,
-        )
 
 
 def _ndjson_rows(chunks: Iterator[bytes]) -> Iterator[dict]:
