@@ -1,21 +1,20 @@
 """Sign-up (20 §8): BioCommons registration with bundles, and SBP registration.
 
-Order of the steps, chosen so that Auth0 and the database end up consistent (D6):
+Order of the steps, the one order of `aai.consistency` but for step 2, which must come first
+because the Auth0 user id is the database row's key (docs/decisions.md):
 
 1. every check and every Auth0 *read* first (availability, bundle groups, admins to notify,
    the role ids of the default platforms), so most failures happen before anything is written;
 2. create the Auth0 user;
 3. write the database rows and the outbox emails (flushed), then give the Auth0 roles;
-4. the view commits.
+4. the view commits inside `removed_on_failure`.
 
-If anything in 3–4 fails, `removed_on_failure` deletes the Auth0 user it just created (and,
-when Auth0 cannot delete it, blocks it and flags it `registration_incomplete`), so no usable
-Auth0 account is left without its database row.
+If anything in 3–4 fails, `removed_on_failure` (a `compensated` block) deletes the Auth0 user
+it just created (and, when Auth0 cannot delete it, blocks it and flags it
+`registration_incomplete`), so no usable Auth0 account is left without its database row.
 """
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -43,6 +42,7 @@ from aai.accounts.availability import (
     username_in_use,
 )
 from aai.accounts.validators import email_domain
+from aai.consistency import compensated
 from aai.email.outbox import queue_email
 from aai.errors import ApiError, FormError, ServiceUnavailableError
 from aai.extensions import db
@@ -191,15 +191,10 @@ def create_auth0_user(auth0: Auth0Client, account: NewAccount) -> dict:
         raise FormError(f"Auth0 error: {error.detail}") from error
 
 
-@contextmanager
-def removed_on_failure(auth0: Auth0Client, auth0_user: dict) -> Iterator[None]:
-    """Undo the Auth0 user when the rest of the registration fails, then re-raise."""
-    try:
-        yield
-    except Exception:
-        db.session.rollback()
-        _remove_orphan(auth0, auth0_user["user_id"])
-        raise
+def removed_on_failure(auth0: Auth0Client, auth0_user: dict):
+    """Undo the Auth0 user when the rest of the registration fails (then re-raise)."""
+    user_id = auth0_user["user_id"]
+    return compensated(lambda: _remove_orphan(auth0, user_id), f"registration of {user_id}")
 
 
 def _remove_orphan(auth0: Auth0Client, user_id: str) -> None:
