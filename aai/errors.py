@@ -69,15 +69,18 @@ class FormError(RequestValidationError):
 
     status = 400
 
-    def __init__(self, message: str, field_errors: list[dict] | None = None):
-        super().__init__(message, field_errors or [])
+    def __init__(
+        self, message: str, field_errors: list[dict] | None = None, *, status: int | None = None
+    ):
+        super().__init__(message, field_errors or [], status=status)
 
 
 class FieldError(FormError):
-    """A 400 about one form control: the message is both the alert and the control's error."""
+    """A 400 (unless told) about one form control: the message is both the alert and the
+    control's error."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message, [{"field": field, "message": message}])
+    def __init__(self, field: str, message: str, *, status: int | None = None):
+        super().__init__(message, [{"field": field, "message": message}], status=status)
 
 
 class BadRequestError(ApiError):
