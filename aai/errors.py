@@ -69,18 +69,21 @@ class FormError(RequestValidationError):
 
     status = 400
 
-    def __init__(
-        self, message: str, field_errors: list[dict] | None = None, *, status: int | None = None
-    ):
-        super().__init__(message, field_errors or [], status=status)
+    def __init__(self, message: str, field_errors: list[dict] | None = None):
+        super().__init__(message, field_errors or [])
 
 
 class FieldError(FormError):
-    """A 400 (unless told) about one form control: the message is both the alert and the
-    control's error."""
+    """A 400 about one form control: the message is both the alert and the control's error."""
 
-    def __init__(self, field: str, message: str, *, status: int | None = None):
-        super().__init__(message, [{"field": field, "message": message}], status=status)
+    def __init__(self, field: str, message: str):
+        super().__init__(message, [{"field": field, "message": message}])
+
+
+class PathValueError(FieldError):
+    """A path parameter that fails its pattern: 422, like the original's path validation."""
+
+    status = 422
 
 
 class BadRequestError(ApiError):

@@ -48,7 +48,7 @@ from aai.api.gated import GatedBlueprint
 from aai.api.schemas import BOOLEAN
 from aai.api.schemas import documented_errors as shared_documented_errors
 from aai.consistency import commit_or_undo
-from aai.errors import FieldError
+from aai.errors import PathValueError
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import (
@@ -78,8 +78,7 @@ def documented_errors(*codes: int):
 
 def _checked(value: str, pattern: re.Pattern, field: str) -> str:
     if not pattern.fullmatch(value):
-        # 422 like the original's path validation, not the 400 of a form.
-        raise FieldError(field, f"Invalid {field.replace('_', ' ')}.", status=422)
+        raise PathValueError(field, f"Invalid {field.replace('_', ' ')}.")
     return value
 
 
