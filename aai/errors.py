@@ -63,12 +63,65 @@ class RequestValidationError(ApiError):
         return cls(summary or "Invalid request.", named, status=status)
 
 
+class FormError(RequestValidationError):
+    """A 400 the portal shows on its form: `message` as an alert, `field_errors` under the
+    controls they name (portal contract §4)."""
+
+    status = 400
+
+    def __init__(self, message: str, field_errors: list[dict] | None = None):
+        super().__init__(message, field_errors or [])
+
+
+class FieldError(FormError):
+    """A 400 about one form control: the message is both the alert and the control's error."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message, [{"field": field, "message": message}])
+
+
+class PathValueError(FieldError):
+    """A path parameter that fails its pattern: 422, like the original's path validation."""
+
+    status = 422
+
+
+class BadRequestError(ApiError):
+    status = 400
+
+
+class NotAuthenticatedError(ApiError):
+    """No bearer token at all (the original's answer, with its challenge header)."""
+
+    status = 401
+
+    def __init__(self):
+        super().__init__("Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+
+
+class NotAuthorizedError(ApiError):
+    """A token (bearer or session) that fails verification."""
+
+    status = 401
+
+    def __init__(self, detail: str = "Not authorized"):
+        super().__init__(detail)
+
+
+class ForbiddenError(ApiError):
+    status = 403
+
+
 class NotFoundError(ApiError):
     status = 404
 
 
 class ConflictError(ApiError):
     status = 409
+
+
+class TooManyRequestsError(ApiError):
+    status = 429
 
 
 class UpstreamError(ApiError):

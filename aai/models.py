@@ -137,6 +137,19 @@ class BiocommonsUser(SoftDeleteMixin, Base):
     )
     deleted_by: Mapped["BiocommonsUser | None"] = relationship(remote_side=[id])
 
+    def mark_deleted(self, by: "BiocommonsUser | None", reason: str | None) -> None:
+        """Soft-delete, recording when, by whom (None: automatically) and why."""
+        self.soft_delete()
+        self.deleted_at = utc_now()
+        self.deleted_by_id = by.id if by is not None else None
+        self.deletion_reason = reason
+
+    def mark_restored(self) -> None:
+        """Live again. The deletion columns describe a current deletion, so they are cleared;
+        the deletion itself stays in the user's history."""
+        self.restore()
+        self.deleted_at = self.deleted_by_id = self.deletion_reason = None
+
 
 # Username and email in one text: a substring of either is a substring of this, so a trigram
 # index on it (migration d5a8f3b61c09) narrows an "either contains" search in one index scan.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from aai.errors import NotFoundError
+from aai.errors import ForbiddenError, NotFoundError
 from aai.extensions import db
 from aai.identity.permissions import (
     administered_group_ids,
@@ -12,7 +12,7 @@ from aai.identity.permissions import (
     require_platform_admin,
     require_user_admin,
 )
-from aai.identity.tokens import ForbiddenError, current_token
+from aai.identity.tokens import current_token
 from aai.models import GroupRoleLink, PlatformEnum, PlatformRoleLink
 
 BIOCOMMONS_ADMIN = "biocommons/role/biocommons/admin"

@@ -14,7 +14,7 @@ from aai.access.bundles import INSTITUTIONAL_EMAIL_REQUIRED, bundle_of_group
 from aai.access.bundles import is_australian_research_institution as institutional
 from aai.access.memberships import change_group_status, create_group_membership
 from aai.email.outbox import first_name, full_name, queue_email
-from aai.errors import ApiError, ConflictError, NotFoundError
+from aai.errors import ApiError, BadRequestError, ConflictError, NotFoundError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.identity.permissions import PLATFORM_BUNDLE_GROUPS
@@ -60,7 +60,7 @@ def check_bundle_allowed(group: BiocommonsGroup, email: str) -> None:
     """Some bundles are for Australian research institutions only (docs/decisions.md)."""
     bundle = bundle_of_group(group.group_id)
     if bundle and bundle.institutional_email_only and not institutional(email):
-        raise ApiError(INSTITUTIONAL_EMAIL_REQUIRED.format(name=group.name), status=400)
+        raise BadRequestError(INSTITUTIONAL_EMAIL_REQUIRED.format(name=group.name))
 
 
 def request_group(user: BiocommonsUser, group_id: str, reason: str | None) -> GroupRequest:

@@ -1,20 +1,27 @@
-"""Platform and group memberships: creation and status changes, each with its history row.
+"""Platform and group memberships: creation, status changes and what admins do to them.
 
-These functions change the database only (and flush). Callers decide the Auth0 side and its
-order (see `aai.identity.auth0`), and commit once at the boundary. History rows copy the
-membership's status, time and author at the moment of the change (30 §4.4).
+Creation and status changes write the database only (and flush), each with its history row,
+which copies the membership's status, time and author at the moment of the change (30 §4.4).
+The admins' actions (30 §2.2, portal contract #19-31: approve, revoke, reject, unreject) also
+grant or withdraw the Auth0 role, in the order of `aai.consistency`: database flushed, then
+Auth0, and the view commits with the undo they return. Emails go to the outbox in the same
+transaction, so they exist only if the change committed (D7).
 """
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select
 
-from aai.errors import ApiError
+from aai.access.roles import platform_access_role_id, role_id_by_name
+from aai.consistency import Undo, nothing_to_undo
+from aai.email.outbox import first_name, queue_email
+from aai.errors import ApiError, BadRequestError, NotFoundError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.models import (
     ApprovalStatusEnum,
-    Auth0Role,
+    BiocommonsGroup,
     BiocommonsUser,
     GroupMembership,
     GroupMembershipHistory,
@@ -25,9 +32,12 @@ from aai.models import (
     utc_now,
 )
 
+logger = logging.getLogger(__name__)
 
-def platform_access_role_name(platform_id: PlatformEnum) -> str:
-    return f"biocommons/platform/{platform_id.value}"
+APPROVED = ApprovalStatusEnum.APPROVED
+PENDING = ApprovalStatusEnum.PENDING
+REJECTED = ApprovalStatusEnum.REJECTED
+REVOKED = ApprovalStatusEnum.REVOKED
 
 
 def _author_id(by: BiocommonsUser | None) -> str | None:
@@ -70,18 +80,9 @@ def create_platform_membership(
     by: BiocommonsUser | None = None,
     request_reason: str | None = None,
 ) -> PlatformMembership:
-    membership = PlatformMembership(
-        platform_id=platform_id,
-        user_id=user.id,
-        approval_status=status,
-        updated_at=utc_now(),
-        updated_by_id=_author_id(by),
-        request_reason=request_reason,
-    )
-    db.session.add(membership)
-    record_platform_history(membership)
-    db.session.flush()
-    return membership
+    fields = _new_membership_fields(user, status, by, request_reason)
+    membership = PlatformMembership(platform_id=platform_id, **fields)
+    return _added(membership, record_platform_history)
 
 
 def create_group_membership(
@@ -92,18 +93,30 @@ def create_group_membership(
     by: BiocommonsUser | None = None,
     request_reason: str | None = None,
 ) -> GroupMembership:
-    now = utc_now()
-    membership = GroupMembership(
-        group_id=group_id,
-        user_id=user.id,
-        approval_status=status,
-        updated_at=now,
-        updated_by_id=_author_id(by),
-        request_reason=request_reason,
-        requested_at=now if status is ApprovalStatusEnum.PENDING else None,
-    )
+    fields = _new_membership_fields(user, status, by, request_reason)
+    requested_at = fields["updated_at"] if status is ApprovalStatusEnum.PENDING else None
+    membership = GroupMembership(group_id=group_id, requested_at=requested_at, **fields)
+    return _added(membership, record_group_history)
+
+
+def _new_membership_fields(
+    user: BiocommonsUser,
+    status: ApprovalStatusEnum,
+    by: BiocommonsUser | None,
+    request_reason: str | None,
+) -> dict:
+    return {
+        "user_id": user.id,
+        "approval_status": status,
+        "updated_at": utc_now(),
+        "updated_by_id": _author_id(by),
+        "request_reason": request_reason,
+    }
+
+
+def _added(membership, record_history):
     db.session.add(membership)
-    record_group_history(membership)
+    record_history(membership)
     db.session.flush()
     return membership
 
@@ -118,11 +131,7 @@ def change_platform_status(
     at: datetime | None = None,
 ) -> None:
     """Set the status (and the matching reason, clearing the other kinds) with history."""
-    membership.approval_status = status
-    membership.revocation_reason = revocation_reason
-    membership.rejection_reason = rejection_reason
-    membership.updated_at = at or utc_now()
-    membership.updated_by_id = _author_id(by)
+    _set_status(membership, status, by, revocation_reason, rejection_reason, at)
     record_platform_history(membership)
     db.session.flush()
 
@@ -143,11 +152,7 @@ def change_group_status(
     Moving to pending is a (re-)request: it records the reason and when it was made (now,
     unless `requested_at` keeps an earlier request's time, as an unreject does).
     """
-    membership.approval_status = status
-    membership.revocation_reason = revocation_reason
-    membership.rejection_reason = rejection_reason
-    membership.updated_at = at or utc_now()
-    membership.updated_by_id = _author_id(by)
+    _set_status(membership, status, by, revocation_reason, rejection_reason, at)
     if status is ApprovalStatusEnum.PENDING:
         membership.requested_at = requested_at or membership.updated_at
         membership.request_reason = request_reason
@@ -155,19 +160,140 @@ def change_group_status(
     db.session.flush()
 
 
-def role_id_by_name(auth0: Auth0Client, name: str) -> str:
-    """The Auth0 id of the role with this name: the synced copy first, else Auth0 itself."""
-    local = db.session.scalars(
-        select(Auth0Role.id).where(Auth0Role.name == name, Auth0Role.active())
-    ).all()
-    if len(local) == 1:
-        return local[0]
-    role = auth0.role_by_name(name)
-    if role is None:
-        raise ApiError(f"Role {name} not found in Auth0.", status=502)
-    return role["id"]
+def _set_status(membership, status, by, revocation_reason, rejection_reason, at) -> None:
+    membership.approval_status = status
+    membership.revocation_reason = revocation_reason
+    membership.rejection_reason = rejection_reason
+    membership.updated_at = at or utc_now()
+    membership.updated_by_id = _author_id(by)
 
 
-def platform_access_role_id(auth0: Auth0Client, platform: Platform) -> str:
-    """The role that grants access to the platform (stored on the platform, or by name)."""
-    return platform.role_id or role_id_by_name(auth0, platform_access_role_name(platform.id))
+# --- one membership, as admins find and change it ------------------------------------------------
+
+
+def platform_membership(user_id: str, platform: Platform) -> PlatformMembership:
+    what = f"Platform membership for user {user_id} on platform {platform.id.value}"
+    of_platform = PlatformMembership.platform_id == platform.id
+    return _live_membership(PlatformMembership, of_platform, user_id, what)
+
+
+def group_membership(user_id: str, group: BiocommonsGroup) -> GroupMembership:
+    what = f"Group membership for user {user_id} on group {group.group_id}"
+    of_group = GroupMembership.group_id == group.group_id
+    return _live_membership(GroupMembership, of_group, user_id, what)
+
+
+def _live_membership(model, of_owner, user_id: str, what: str):
+    """The user's live membership, else 404; a deleted account keeps its memberships (for a
+    restore), but they are not for acting on."""
+    membership = db.session.scalar(
+        select(model).where(model.user_id == user_id, of_owner, model.active())
+    )
+    user = db.session.get(BiocommonsUser, user_id) if membership is not None else None
+    if user is None or user.is_deleted:
+        raise NotFoundError(f"{what} not found")
+    return membership
+
+
+def approve_platform(
+    auth0: Auth0Client,
+    membership: PlatformMembership,
+    platform: Platform,
+    admin: BiocommonsUser | None,
+) -> Undo:
+    """Any status may be (re-)approved; the Auth0 role is granted only if the status changes."""
+    granting = membership.approval_status is not APPROVED
+    change_platform_status(membership, APPROVED, by=admin)
+    if not granting:
+        return nothing_to_undo
+    return _grant(auth0, membership.user_id, platform_access_role_id(auth0, platform))
+
+
+def revoke_platform(
+    auth0: Auth0Client,
+    membership: PlatformMembership,
+    platform: Platform,
+    admin: BiocommonsUser | None,
+    reason: str | None,
+) -> Undo:
+    withdrawing = membership.approval_status is APPROVED
+    change_platform_status(membership, REVOKED, by=admin, revocation_reason=reason)
+    if not withdrawing:
+        return nothing_to_undo
+    return _withdraw(auth0, membership.user_id, platform_access_role_id(auth0, platform))
+
+
+def approve_group(
+    auth0: Auth0Client,
+    membership: GroupMembership,
+    group: BiocommonsGroup,
+    admin: BiocommonsUser | None,
+) -> Undo:
+    """Approve a pending or revoked membership, grant the group's role, email the member."""
+    if membership.approval_status not in (PENDING, REVOKED):
+        raise BadRequestError("Only pending or revoked group memberships can be approved.")
+    change_group_status(membership, APPROVED, by=admin)
+    undo = _grant(auth0, membership.user_id, role_id_by_name(auth0, group.group_id))
+    user = membership.user
+    if user.email:
+        queue_email(
+            user.email,
+            "group_approved",
+            first_name=_first_name_from_auth0(auth0, user.id),
+            group_name=group.name,
+            short_name=group.short_name,
+        )
+    return undo
+
+
+def _first_name_from_auth0(auth0: Auth0Client, user_id: str) -> str:
+    """The member's first name for the email; any Auth0 trouble just means "there"."""
+    try:
+        profile = auth0.get_user(user_id)
+    except ApiError as error:
+        logger.warning("no Auth0 profile for the approval email of %s: %s", user_id, error)
+        return "there"
+    return first_name(profile.get("given_name"), profile.get("name"), "there")
+
+
+def revoke_group(
+    auth0: Auth0Client,
+    membership: GroupMembership,
+    group: BiocommonsGroup,
+    admin: BiocommonsUser | None,
+    reason: str | None,
+) -> Undo:
+    withdrawing = membership.approval_status is APPROVED
+    change_group_status(membership, REVOKED, by=admin, revocation_reason=reason)
+    if not withdrawing:
+        return nothing_to_undo
+    return _withdraw(auth0, membership.user_id, role_id_by_name(auth0, group.group_id))
+
+
+def _grant(auth0: Auth0Client, user_id: str, role_id: str) -> Undo:
+    auth0.add_user_roles(user_id, [role_id])
+    return lambda: auth0.remove_user_roles(user_id, [role_id])
+
+
+def _withdraw(auth0: Auth0Client, user_id: str, role_id: str) -> Undo:
+    auth0.remove_user_roles(user_id, [role_id])
+    return lambda: auth0.add_user_roles(user_id, [role_id])
+
+
+def reject_group(membership: GroupMembership, admin: BiocommonsUser | None, reason: str) -> None:
+    if membership.approval_status is not PENDING:
+        raise BadRequestError("Only pending group requests can be rejected.")
+    change_group_status(membership, REJECTED, by=admin, rejection_reason=reason)
+
+
+def unreject_group(membership: GroupMembership, admin: BiocommonsUser | None) -> None:
+    """Back to pending: the same request again, so its reason and request time are kept."""
+    if membership.approval_status is not REJECTED:
+        raise BadRequestError("Only rejected group requests can be unrejected.")
+    change_group_status(
+        membership,
+        PENDING,
+        by=admin,
+        request_reason=membership.request_reason,
+        requested_at=membership.requested_at,
+    )

@@ -7,10 +7,10 @@ original's revive-on-insert did) instead of colliding with it.
 
 from sqlalchemy import delete, select
 
-from aai.access.memberships import platform_access_role_name
-from aai.errors import ApiError, ConflictError, NotFoundError
+from aai.access.roles import platform_access_role_name
+from aai.errors import BadRequestError, ConflictError, NotFoundError
 from aai.extensions import db
-from aai.identity.auth0 import auth0_client
+from aai.identity.auth0 import Auth0Client
 from aai.models import (
     Auth0Role,
     BiocommonsGroup,
@@ -29,7 +29,7 @@ def roles_named(names: list[str]) -> list[Auth0Role]:
     found = {role.name for role in roles}
     for name in names:
         if name not in found:
-            raise ApiError(f"Role {name} doesn't exist in DB - create roles first")
+            raise BadRequestError(f"Role {name} doesn't exist in DB - create roles first")
     return sorted(roles, key=lambda role: (role.name, role.id))
 
 
@@ -58,7 +58,7 @@ def create_group(group_id: str, name: str, short_name: str, admin_roles: list[st
 def create_platform(platform_id: PlatformEnum, name: str, admin_roles: list[str]) -> dict:
     platform = db.session.get(Platform, platform_id)
     if platform is not None and not platform.is_deleted:
-        raise ApiError(f"Platform {platform_id.value} already exists")
+        raise BadRequestError(f"Platform {platform_id.value} already exists")
     roles = roles_named(admin_roles)
     access_role_name = platform_access_role_name(platform_id)
     access_role = _live_role_named(access_role_name)
@@ -106,9 +106,8 @@ def _replace_links(link_model, owner_column, owner_id, roles: list[Auth0Role]) -
     db.session.flush()
 
 
-def create_role(name: str, description: str) -> Auth0Role:
+def create_role(auth0: Auth0Client, name: str, description: str) -> Auth0Role:
     """Get or create the role in Auth0 (exact name match), then mirror it in the database."""
-    auth0 = auth0_client()
     # Auth0's name_filter also matches partially: only an exact name counts (30 §3 QUIRK), and
     # an existing duplicate is reused rather than joined by another one.
     exact = sorted(

@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy import exists, func, or_, select
 
-from aai.errors import ApiError, RequestValidationError
+from aai.errors import ApiError, FormError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.models import BiocommonsUser, BiocommonsUserHistory
@@ -17,7 +17,11 @@ from aai.models import BiocommonsUser, BiocommonsUserHistory
 logger = logging.getLogger(__name__)
 
 USERNAME_TAKEN = "Username is already taken"
-EMAIL_TAKEN = "Email is already taken"
+# Three wordings of "this email belongs to someone else", each pinned by the answers of the
+# endpoint that gives it (as the original words them):
+EMAIL_TAKEN = "Email is already taken"  # registration and the availability check
+EMAIL_IN_USE = "Email is already in use by another user"  # email change: admin, and step 1
+EMAIL_IN_USE_AT_END = "Email is already in use by another user."  # email change: step 2 (409)
 
 
 def username_in_use(username: str, *, owner_id: str | None = None) -> bool:
@@ -62,7 +66,7 @@ def quietly(check, *args) -> bool:
         return False
 
 
-def taken_error(username_taken: bool, email_taken: bool) -> RequestValidationError:
+def taken_error(username_taken: bool, email_taken: bool) -> FormError:
     """The original's 400 for taken usernames and emails (20 §8.1), field errors included."""
     field_errors = []
     if username_taken:
@@ -75,7 +79,7 @@ def taken_error(username_taken: bool, email_taken: bool) -> RequestValidationErr
         message = field_errors[0]["message"]
     else:
         message = "Username or email is already taken"
-    return RequestValidationError(message, field_errors, status=400)
+    return FormError(message, field_errors)
 
 
 REGISTRATION_APPS = ("biocommons", "galaxy", "bpa", "sbp")

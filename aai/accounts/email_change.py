@@ -1,5 +1,5 @@
-"""Self-service email change in two steps (20 §9.15–9.16): a 6-digit code sent to the new
-address, then the code typed back.
+"""Changing a user's email address: the user's own change in two steps (20 §9.15–9.16), a
+6-digit code sent to the new address and then typed back, and an admin's direct change.
 
 - Codes are stored as an HMAC-SHA256 keyed with the app's secret (not a bare SHA-256, which a
   leaked table would give up in a million guesses); they last 10 minutes; a new code retires
@@ -8,14 +8,16 @@ address, then the code typed back.
   row lock (PostgreSQL), so parallel guesses cannot exceed the ten.
 - The code email goes through the outbox like every other email (D7), so it exists only if the
   code does; the worker polls every minute, well inside the code's 10 minutes.
-- On the right code: the database is changed (history row, new email) and flushed, then Auth0,
-  then the view commits; a failed commit puts the old email back in Auth0. Until the change
-  commits, the code stays usable, so an Auth0 outage does not waste it.
+- On the right code: `change_email`, the one email change, also used by admins: database,
+  then Auth0, then the view commits (the order of `aai.consistency`); a failed commit puts the
+  old email back in Auth0. Until the change commits, the code stays usable, so an Auth0 outage
+  does not waste it.
 """
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,18 +25,23 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from aai.accounts.availability import email_in_use
+from aai.accounts.availability import EMAIL_IN_USE, EMAIL_IN_USE_AT_END, email_in_use
 from aai.accounts.history import record_user_history
+from aai.consistency import Undo
 from aai.email.outbox import queue_email
-from aai.errors import ApiError, ConflictError, RequestValidationError
+from aai.errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    FieldError,
+    TooManyRequestsError,
+)
 from aai.extensions import db
-from aai.identity.auth0 import Auth0Client, Auth0RequestRejectedError
+from aai.identity.auth0 import Auth0Client, Auth0RequestRejectedError, has_database_login
 from aai.models import BiocommonsUser, EmailChangeOtp, utc_now
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
-IN_USE_AT_START = "Email is already in use by another user"
-IN_USE_AT_END = "Email is already in use by another user."
 NO_PENDING_CHANGE = "No pending email change request exists."
 CODE_SENT = "OTP sent to the requested email address."
 
@@ -44,19 +51,15 @@ def code_hash(code: str) -> str:
     return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
 
 
-def _email_error(message: str) -> RequestValidationError:
-    return RequestValidationError(message, [{"field": "email", "message": message}], status=400)
-
-
 # --- step 1 ------------------------------------------------------------------------------------
 
 
 def start(auth0: Auth0Client, user: BiocommonsUser, new_email: str) -> None:
     """Check the address, retire earlier codes, store a new one and queue its email."""
     if new_email.lower() == user.email.lower():
-        raise _email_error("New email must be different from the current email")
+        raise FieldError("email", "New email must be different from the current email")
     if email_in_use(new_email, owner_id=user.id) or _in_auth0(auth0, new_email, user.id):
-        raise _email_error(IN_USE_AT_START)
+        raise FieldError("email", EMAIL_IN_USE)
     db.session.execute(
         update(EmailChangeOtp)
         .where(EmailChangeOtp.user_id == user.id, EmailChangeOtp.is_active.is_(True))
@@ -78,10 +81,8 @@ def start(auth0: Auth0Client, user: BiocommonsUser, new_email: str) -> None:
 
 def _in_auth0(auth0: Auth0Client, email: str, user_id: str) -> bool:
     """Another database-connection account in Auth0 has this email (20 §11 quirk 11)."""
-    connection = current_app.config["AUTH0_DB_CONNECTION"]
     return any(
-        other.get("user_id") != user_id
-        and any(ident.get("connection") == connection for ident in other.get("identities") or [])
+        other.get("user_id") != user_id and has_database_login(other)
         for other in auth0.users_by_email(email)
     )
 
@@ -106,7 +107,7 @@ def check(user: BiocommonsUser, otp: str) -> CodeCheck:
         .with_for_update()
     ).first()
     if code is None:
-        return CodeCheck(None, ApiError(NO_PENDING_CHANGE, status=400))
+        return CodeCheck(None, BadRequestError(NO_PENDING_CHANGE))
     if code.expires_at <= utc_now() or code.total_attempts >= MAX_ATTEMPTS:
         code.is_active = False
         return CodeCheck(None, _expired_or_exhausted(code))
@@ -115,59 +116,97 @@ def check(user: BiocommonsUser, otp: str) -> CodeCheck:
         if code.total_attempts >= MAX_ATTEMPTS:
             code.is_active = False
             return CodeCheck(None, _too_many())
-        return CodeCheck(None, ApiError("Invalid OTP.", status=400))
+        return CodeCheck(None, BadRequestError("Invalid OTP."))
     return CodeCheck(code)
 
 
 def _expired_or_exhausted(code: EmailChangeOtp) -> ApiError:
     if code.total_attempts >= MAX_ATTEMPTS:
         return _too_many()
-    return ApiError(NO_PENDING_CHANGE, status=400)
+    return BadRequestError(NO_PENDING_CHANGE)
 
 
 def _too_many() -> ApiError:
-    return ApiError("Too many verification attempts. Try again later.", status=429)
+    return TooManyRequestsError("Too many verification attempts. Try again later.")
+
+
+# --- the change itself: for the user (after the code) and for admins --------------------------
 
 
 @dataclass(frozen=True)
 class EmailChange:
     auth0_user: dict
-    old_email: str
-    old_verified: bool
+    undo: Undo
 
 
-def apply(auth0: Auth0Client, user: BiocommonsUser, code: EmailChangeOtp) -> EmailChange:
-    """Database first (flushed), then Auth0; the view commits inside `compensated`."""
-    target = code.target_email
-    if email_in_use(target, owner_id=user.id):
-        raise ConflictError(IN_USE_AT_END)
-    change = EmailChange({}, user.email, user.email_verified)
-    code.is_active = False
-    record_user_history(user, "email_update", by=user)
-    _set_email(user, target)
-    try:
-        auth0_user = auth0.update_user(user.id, {"email": target, "email_verified": True})
-    except Auth0RequestRejectedError as error:
-        if error.status == 409:
-            raise ConflictError(IN_USE_AT_END) from error
-        raise
-    user.email = auth0_user.get("email") or target
-    user.email_verified = bool(auth0_user.get("email_verified", True))
-    # Tell the old address, so a hijacked session cannot move the account silently.
-    queue_email(change.old_email, "email_changed", old_email=change.old_email, new_email=target)
-    return EmailChange(auth0_user, change.old_email, change.old_verified)
+def change_email(
+    auth0: Auth0Client,
+    user: BiocommonsUser,
+    email: str,
+    *,
+    by: BiocommonsUser | None,
+    verified: bool,
+    taken: Callable[[], ApiError],
+) -> EmailChange:
+    """Move `user` to `email` (made by `by`) in the order of `aai.consistency`; the old
+    address is told, so a hijacked session cannot move the account silently.
 
-
-def _set_email(user: BiocommonsUser, email: str) -> None:
+    An unverified address (`verified=False`) gets Auth0's verification email as part of the
+    Auth0 call, so nothing is left to do (and to fail) after the commit. `taken` is the
+    caller's wording of "another account has this address".
+    """
+    if email_in_use(email, owner_id=user.id):
+        raise taken()
+    old_email, old_verified, user_id = user.email, user.email_verified, user.id
+    record_user_history(user, "email_update", by)
     try:
         with db.session.begin_nested():
             user.email = email
     except IntegrityError:
-        raise ConflictError(IN_USE_AT_END) from None
+        raise taken() from None
+    fields = {"email": email, "email_verified": verified}
+    if not verified:
+        fields["verify_email"] = True
+    try:
+        auth0_user = auth0.update_user(user_id, fields)
+    except Auth0RequestRejectedError as error:
+        if error.status == 409:
+            raise taken() from error
+        raise
+    user.email = auth0_user.get("email") or email
+    user.email_verified = bool(auth0_user.get("email_verified", verified))
+    queue_email(old_email, "email_changed", old_email=old_email, new_email=user.email)
+    restore = {"email": old_email, "email_verified": old_verified}
+    return EmailChange(auth0_user, lambda: auth0.update_user(user_id, restore))
 
 
-def undo(auth0: Auth0Client, user_id: str, change: EmailChange):
-    """The Auth0 change that puts the old email back."""
-    return lambda: auth0.update_user(
-        user_id, {"email": change.old_email, "email_verified": change.old_verified}
+def apply(auth0: Auth0Client, user: BiocommonsUser, code: EmailChangeOtp) -> EmailChange:
+    """Step 2 after the right code: the address the code was sent to, verified by it."""
+    code.is_active = False
+    return change_email(
+        auth0,
+        user,
+        code.target_email,
+        by=user,
+        verified=True,
+        taken=lambda: ConflictError(EMAIL_IN_USE_AT_END),
     )
+
+
+def set_by_admin(
+    auth0: Auth0Client, user: BiocommonsUser, email: str, admin: BiocommonsUser | None
+) -> EmailChange:
+    """An admin sets the address; it stays unverified until the user confirms it."""
+    if email.lower() == user.email.lower():
+        raise FieldError("email", "Email address is already set to that value")
+    try:
+        return change_email(
+            auth0,
+            user,
+            email,
+            by=admin,
+            verified=False,
+            taken=lambda: FieldError("email", EMAIL_IN_USE),
+        )
+    except Auth0RequestRejectedError as error:
+        raise BadRequestError("Failed to update user email.") from error

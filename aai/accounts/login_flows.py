@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import current_app
 
 from aai.email.welcome import queue_welcome
-from aai.errors import ApiError
+from aai.errors import BadRequestError
 from aai.identity.auth0 import Auth0Client
 from aai.identity.recaptcha import verify_recaptcha
 from aai.identity.session_tokens import verify_session_token
@@ -19,14 +19,14 @@ def _claims_with(raw_token: str, *names: str) -> dict:
     claims = verify_session_token(raw_token)
     for name in names:
         if not claims.get(name):
-            raise ApiError(f"Invalid session token: '{name}'", status=400)
+            raise BadRequestError(f"Invalid session token: '{name}'")
     return claims
 
 
 def start_migration(auth0: Auth0Client, session_token: str, client_id: str) -> None:
     """Auth0 emails the legacy user a link to set a new password (for the portal's client)."""
     claims = _claims_with(session_token, "sub", "email")
-    auth0.send_password_change_email_for_client(claims["email"], client_id)
+    auth0.send_password_change_email(claims["email"], client_id)
 
 
 def finish_migration(auth0: Auth0Client, session_token: str, state: str) -> str:
@@ -44,11 +44,11 @@ def finish_migration(auth0: Auth0Client, session_token: str, state: str) -> str:
 def resend_verification(auth0: Auth0Client, session_token: str, recaptcha_token: str) -> None:
     """reCAPTCHA first (as the original), then the token, then Auth0 sends the email."""
     if not verify_recaptcha(recaptcha_token):
-        raise ApiError("Invalid recaptcha token, please try again", status=400)
+        raise BadRequestError("Invalid recaptcha token, please try again")
     claims = verify_session_token(session_token)
     if claims.get("purpose") != RESEND_PURPOSE:
-        raise ApiError("Invalid session token: wrong purpose", status=400)
+        raise BadRequestError("Invalid session token: wrong purpose")
     user_id = claims.get("user_id")
     if not isinstance(user_id, str) or not user_id:
-        raise ApiError("Invalid session token: missing user id", status=400)
+        raise BadRequestError("Invalid session token: missing user id")
     auth0.send_verification_email(user_id)

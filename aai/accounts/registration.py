@@ -1,21 +1,20 @@
 """Sign-up (20 §8): BioCommons registration with bundles, and SBP registration.
 
-Order of the steps, chosen so that Auth0 and the database end up consistent (D6):
+Order of the steps, the one order of `aai.consistency` but for step 2, which must come first
+because the Auth0 user id is the database row's key (docs/decisions.md):
 
 1. every check and every Auth0 *read* first (availability, bundle groups, admins to notify,
    the role ids of the default platforms), so most failures happen before anything is written;
 2. create the Auth0 user;
 3. write the database rows and the outbox emails (flushed), then give the Auth0 roles;
-4. the view commits.
+4. the view commits inside `removed_on_failure`.
 
-If anything in 3–4 fails, `removed_on_failure` deletes the Auth0 user it just created (and,
-when Auth0 cannot delete it, blocks it and flags it `registration_incomplete`), so no usable
-Auth0 account is left without its database row.
+If anything in 3–4 fails, `removed_on_failure` (a `compensated` block) deletes the Auth0 user
+it just created (and, when Auth0 cannot delete it, blocks it and flags it
+`registration_incomplete`), so no usable Auth0 account is left without its database row.
 """
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -32,12 +31,8 @@ from aai.access.group_requests import (
     platform_admin_contacts,
     queue_request_emails,
 )
-from aai.access.memberships import (
-    create_group_membership,
-    create_platform_membership,
-    platform_access_role_id,
-    role_id_by_name,
-)
+from aai.access.memberships import create_group_membership, create_platform_membership
+from aai.access.roles import platform_access_role_id, role_id_by_name
 from aai.accounts.availability import (
     email_in_auth0,
     email_in_use,
@@ -47,8 +42,9 @@ from aai.accounts.availability import (
     username_in_use,
 )
 from aai.accounts.validators import email_domain
+from aai.consistency import compensated
 from aai.email.outbox import queue_email
-from aai.errors import ApiError, RequestValidationError
+from aai.errors import ApiError, FormError, ServiceUnavailableError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client, Auth0RequestRejectedError
 from aai.identity.recaptcha import verify_recaptcha
@@ -111,9 +107,9 @@ class Plan:
 
 def check_recaptcha(token: str | None) -> None:
     if not token:
-        raise RequestValidationError("Recaptcha token is required", [], status=400)
+        raise FormError("Recaptcha token is required")
     if not verify_recaptcha(token):
-        raise RequestValidationError("Invalid recaptcha token, please try again", [], status=400)
+        raise FormError("Invalid recaptcha token, please try again")
 
 
 def check_available(account: NewAccount) -> None:
@@ -141,13 +137,11 @@ def _plan_bundle(auth0: Auth0Client, account: NewAccount, choice: dict) -> Bundl
     try:
         group = find_group(bundle.group_id)
     except ApiError:
-        raise RequestValidationError(
-            f"The {bundle.id} bundle is not available at the moment.", [], status=400
-        ) from None
+        raise FormError(f"The {bundle.id} bundle is not available at the moment.") from None
     try:
         check_bundle_allowed(group, account.email)
     except ApiError as error:
-        raise RequestValidationError(error.detail, [], status=400) from None
+        raise FormError(error.detail) from None
     if bundle.group_auto_approve:
         return BundlePlan(
             bundle, group, choice["reason"], [], role_id_by_name(auth0, group.group_id)
@@ -158,18 +152,16 @@ def _plan_bundle(auth0: Auth0Client, account: NewAccount, choice: dict) -> Bundl
 def _platform(platform_id: PlatformEnum) -> Platform:
     platform = db.session.get(Platform, platform_id)
     if platform is None or platform.is_deleted:
-        raise ApiError(f"Platform {platform_id.value} is not configured.", status=503)
+        raise ServiceUnavailableError(f"Platform {platform_id.value} is not configured.")
     return platform
 
 
 def plan_sbp(auth0: Auth0Client, account: NewAccount, reason: str) -> Plan:
     allowed = [domain.lower() for domain in current_app.config["SBP_ALLOWED_EMAIL_DOMAINS"]]
     if email_domain(account.email) not in allowed:
-        raise RequestValidationError(
+        raise FormError(
             "Email domain not approved for SBP registration. Please use an email from an "
-            f"approved domain: {', '.join(current_app.config['SBP_ALLOWED_EMAIL_DOMAINS'])}.",
-            [],
-            status=400,
+            f"approved domain: {', '.join(current_app.config['SBP_ALLOWED_EMAIL_DOMAINS'])}."
         )
     check_available(account)
     admins = platform_admin_contacts(auth0, db.session.get(Platform, PlatformEnum.SBP))
@@ -196,18 +188,13 @@ def create_auth0_user(auth0: Auth0Client, account: NewAccount) -> dict:
                 quietly(username_in_auth0, auth0, account.username),
                 quietly(email_in_auth0, auth0, account.email),
             ) from error
-        raise RequestValidationError(f"Auth0 error: {error.detail}", [], status=400) from error
+        raise FormError(f"Auth0 error: {error.detail}") from error
 
 
-@contextmanager
-def removed_on_failure(auth0: Auth0Client, auth0_user: dict) -> Iterator[None]:
-    """Undo the Auth0 user when the rest of the registration fails, then re-raise."""
-    try:
-        yield
-    except Exception:
-        db.session.rollback()
-        _remove_orphan(auth0, auth0_user["user_id"])
-        raise
+def removed_on_failure(auth0: Auth0Client, auth0_user: dict):
+    """Undo the Auth0 user when the rest of the registration fails (then re-raise)."""
+    user_id = auth0_user["user_id"]
+    return compensated(lambda: _remove_orphan(auth0, user_id), f"registration of {user_id}")
 
 
 def _remove_orphan(auth0: Auth0Client, user_id: str) -> None:

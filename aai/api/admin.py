@@ -1,15 +1,19 @@
 """`/admin`: what platform and group admins use (every route needs a general admin, 30 §2).
 
-Views authorise, load their input, call a service from `aai.admin_lists.queries` (lists) or
-`aai.access.admin_actions` (changes), commit once, and dump the answer.
+The blueprint's gate checks the general admin once (`aai.api.gated`). Views check the rights
+over the resource, load their input, call a service from `aai.admin_lists.queries` (lists),
+`aai.access.memberships` or `aai.accounts` (changes), commit once (see `aai.consistency` for
+changes that touch Auth0), and dump the answer.
 """
 
 import re
 
 from flask import Response, current_app, jsonify
-from flask_smorest import Blueprint
 
-from aai.access import admin_actions
+from aai.access import memberships
+from aai.access.memberships import group_membership, platform_membership
+from aai.accounts import deletion, email_change, profile
+from aai.accounts.username import UNCHANGED_FOR_ADMIN, change_username
 from aai.admin_lists.queries import (
     CANNED_FILTERS,
     FILTER_OPTIONS,
@@ -40,22 +44,26 @@ from aai.api.admin_schemas import (
     UsernameUpdateIn,
     UserOut,
 )
+from aai.api.gated import GatedBlueprint
 from aai.api.schemas import BOOLEAN
 from aai.api.schemas import documented_errors as shared_documented_errors
-from aai.errors import RequestValidationError
+from aai.consistency import commit_or_undo
+from aai.errors import PathValueError
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import (
     administered_platform_ids,
     find_platform,
-    general_admin_required,
     require_general_admin,
     require_group_admin,
     require_platform_admin,
     require_user_admin,
 )
-from aai.identity.tokens import authenticated, current_user
+from aai.identity.tokens import current_token, current_user
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", description="Administration")
+bp = GatedBlueprint(
+    "admin", __name__, url_prefix="/admin", description="Administration", gate=require_general_admin
+)
 
 UPDATED = {"status": "ok", "updated": True}
 # The original's user id pattern in effect: one path segment ending in a letter or digit
@@ -70,8 +78,7 @@ def documented_errors(*codes: int):
 
 def _checked(value: str, pattern: re.Pattern, field: str) -> str:
     if not pattern.fullmatch(value):
-        message = f"Invalid {field.replace('_', ' ')}."
-        raise RequestValidationError(message, [{"field": field, "message": message}])
+        raise PathValueError(field, f"Invalid {field.replace('_', ' ')}.")
     return value
 
 
@@ -106,8 +113,6 @@ def json_response(text: str) -> Response:
 
 
 @bp.get("/filters")
-@authenticated
-@general_admin_required
 @bp.response(200, FilterOptionOut(many=True))
 @documented_errors(401, 403)
 def filter_options():
@@ -116,8 +121,6 @@ def filter_options():
 
 
 @bp.get("/users")
-@authenticated
-@general_admin_required
 @bp.arguments(UserListArgs, location="query", as_kwargs=True)
 @bp.response(200, UserOut(many=True))
 @documented_errors(400, 401, 403, 404)
@@ -125,12 +128,10 @@ def list_users(page: int, per_page: int, **filters):
     """Users the caller administers, filtered, one page at a time (stable id order)."""
     query = filters_from(filters)
     check_filters(query)
-    return json_response(users_page(Scope.of(require_general_admin()), query, page, per_page))
+    return json_response(users_page(Scope.of(current_token()), query, page, per_page))
 
 
 @bp.get("/users/pages")
-@authenticated
-@general_admin_required
 @bp.arguments(UserListArgs, location="query", as_kwargs=True)
 @bp.response(200, PageInfoOut)
 @documented_errors(400, 401, 403, 404)
@@ -138,12 +139,10 @@ def list_page_info(page: int, per_page: int, **filters):
     """How many users and pages GET /admin/users has for these filters."""
     query = filters_from(filters)
     check_filters(query)
-    return page_info(Scope.of(require_general_admin()), query, per_page)
+    return page_info(Scope.of(current_token()), query, per_page)
 
 
 @bp.get("/users/counts")
-@authenticated
-@general_admin_required
 @bp.arguments(FilterArgs, location="query", as_kwargs=True)
 @bp.response(200, CountsOut)
 @documented_errors(400, 401, 403, 404)
@@ -151,17 +150,15 @@ def user_counts(**filters):
     """The navbar badges: all, pending, revoked and unverified users."""
     query = filters_from(filters)
     check_filters(query)
-    return counts(Scope.of(require_general_admin()), query)
+    return counts(Scope.of(current_token()), query)
 
 
 def _canned_list(name: str):
-    @authenticated
-    @general_admin_required
     @bp.arguments(PageArgs, location="query", as_kwargs=True)
     @bp.response(200, UserOut(many=True))
     @documented_errors(401, 403)
     def view(page: int, per_page: int):
-        scope = Scope.of(require_general_admin())
+        scope = Scope.of(current_token())
         return json_response(users_page(scope, CANNED_FILTERS[name], page, per_page))
 
     view.__name__ = f"list_{name}_users"
@@ -177,8 +174,6 @@ for _name in CANNED_FILTERS:
 
 
 @bp.get("/users/<user_id>")
-@authenticated
-@general_admin_required
 @bp.response(200, UserOut)
 @documented_errors(401, 403, 404)
 def get_user(user_id: str):
@@ -187,93 +182,89 @@ def get_user(user_id: str):
 
 
 @bp.get("/users/<user_id>/details")
-@authenticated
-@general_admin_required
 @bp.response(200, UserDetailsOut)
 @documented_errors(401, 403, 404, 502, 503)
 def get_user_details(user_id: str):
     """The user's Auth0 profile with their memberships (the portal's user page)."""
     user = require_user_admin(user_id_from(user_id))
-    profile = Auth0ProfileOut().dump(admin_actions.auth0_profile(user))
-    memberships = user_with_memberships(user.id)
-    return jsonify({**profile, **{key: memberships[key] for key in MEMBERSHIP_KEYS}})
+    record = Auth0ProfileOut().dump(profile.auth0_record(auth0_client(), user))
+    lists = user_with_memberships(user.id)
+    return jsonify({**record, **{key: lists[key] for key in MEMBERSHIP_KEYS}})
 
 
 @bp.post("/users/<user_id>/email/update")
-@authenticated
-@general_admin_required
 @bp.arguments(EmailUpdateIn, error_status_code=400)
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def update_email(body: dict, user_id: str):
     """Change the user's email (unverified until they confirm it); the old address is told."""
     user = require_user_admin(user_id_from(user_id))
-    admin_actions.update_email(user, body["email"], current_user())
-    db.session.commit()
+    change = email_change.set_by_admin(auth0_client(), user, body["email"], current_user())
+    commit_or_undo(change.undo, f"email change of {user.id}")
     return {"message": "Email updated. Verification email sent."}
 
 
 @bp.post("/users/<user_id>/username/update")
-@authenticated
-@general_admin_required
 @bp.arguments(UsernameUpdateIn, error_status_code=400)
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def update_username(body: dict, user_id: str):
     """Change the user's username; the user is told by email."""
     user = require_user_admin(user_id_from(user_id))
-    admin_actions.update_username(user, body["username"], current_user())
-    db.session.commit()
+    change = change_username(
+        auth0_client(),
+        user,
+        body["username"],
+        by=current_user(),
+        unchanged_message=UNCHANGED_FOR_ADMIN,
+        tell_user=True,
+    )
+    commit_or_undo(change.undo, f"username of {user.id}")
     return {"message": "User's username updated successfully."}
 
 
 @bp.post("/users/<user_id>/delete")
-@authenticated
-@general_admin_required
 @bp.arguments(DeleteIn)
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def delete_user(body: dict, user_id: str):
     """Soft-delete the account and block it in Auth0 (platform admins only)."""
     user = require_user_admin(user_id_from(user_id), platforms_only=True)
-    admin_actions.delete_user(user, current_user(), body["reason"])
-    db.session.commit()
+    undo = deletion.delete_account(auth0_client(), user, by=current_user(), reason=body["reason"])
+    commit_or_undo(undo, f"deletion of {user.id}")
     return {"message": f"User {user.id} deleted successfully."}
 
 
 @bp.post("/users/<user_id>/delete_invalid_email")
-@authenticated
-@general_admin_required
 @bp.arguments(InvalidEmailDeleteIn)
 @bp.response(200, MessageOut)
 @documented_errors(400, 401, 403, 404, 503)
 def delete_invalid_email(body: dict, user_id: str):
     """Delete an unverified account with a mistyped email; ask the right address to register."""
     user = require_user_admin(user_id_from(user_id), platforms_only=True)
-    admin_actions.delete_invalid_email(user, current_user(), body["correct_email"])
-    db.session.commit()
+    undo = deletion.delete_mistyped_account(
+        auth0_client(), user, by=current_user(), correct_email=body["correct_email"]
+    )
+    commit_or_undo(undo, f"deletion of {user.id}")
     return {"message": f"User {user.id} deleted and {body['correct_email']} informed."}
 
 
 @bp.post("/users/<user_id>/verification-email/resend")
-@authenticated
-@general_admin_required
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def resend_verification_email(user_id: str):
     """Ask Auth0 to send the user a new verification email."""
-    admin_actions.resend_verification_email(require_user_admin(user_id_from(user_id)))
+    user = require_user_admin(user_id_from(user_id))
+    auth0_client().send_verification_email(user.id)
     return {"message": "Verification email resent."}
 
 
 @bp.post("/users/<user_id>/password-reset-email")
-@authenticated
-@general_admin_required
 @bp.response(200, MessageOut)
 @documented_errors(400, 401, 403, 404, 503)
 def send_password_reset_email(user_id: str):
     """Ask Auth0 to email the user a password-reset link."""
-    admin_actions.send_password_reset_email(require_user_admin(user_id_from(user_id)))
+    profile.send_password_reset_email(auth0_client(), require_user_admin(user_id_from(user_id)))
     return {"message": "Password reset email sent."}
 
 
@@ -281,89 +272,81 @@ def send_password_reset_email(user_id: str):
 
 
 @bp.post("/users/<user_id>/platforms/<platform_id>/approve")
-@authenticated
-@general_admin_required
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(401, 403, 404, 503)
 def approve_platform(user_id: str, platform_id: str):
     """Approve the user's access to a platform you administer."""
     platform = platform_admin_for(platform_id)
-    membership = admin_actions.platform_membership(user_id_from(user_id), platform)
-    admin_actions.approve_platform(membership, platform, current_user())
-    db.session.commit()
+    membership = platform_membership(user_id_from(user_id), platform)
+    undo = memberships.approve_platform(auth0_client(), membership, platform, current_user())
+    commit_or_undo(undo, f"approval of {membership.user_id} on {platform.id.value}")
     return UPDATED
 
 
 @bp.post("/users/<user_id>/platforms/<platform_id>/revoke")
-@authenticated
-@general_admin_required
 @bp.arguments(RevokeIn)
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(401, 403, 404, 503)
 def revoke_platform(body: dict, user_id: str, platform_id: str):
     """Revoke the user's access to a platform you administer."""
     platform = platform_admin_for(platform_id)
-    membership = admin_actions.platform_membership(user_id_from(user_id), platform)
-    admin_actions.revoke_platform(membership, platform, current_user(), body["reason"])
-    db.session.commit()
+    membership = platform_membership(user_id_from(user_id), platform)
+    undo = memberships.revoke_platform(
+        auth0_client(), membership, platform, current_user(), body["reason"]
+    )
+    commit_or_undo(undo, f"revocation of {membership.user_id} on {platform.id.value}")
     return UPDATED
 
 
 @bp.post("/users/<user_id>/groups/<path:group_id>/approve")
-@authenticated
-@general_admin_required
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(400, 401, 403, 404, 503)
 def approve_group(user_id: str, group_id: str):
     """Approve a pending or revoked membership of a group you administer (emails the user)."""
     group = group_admin_for(group_id)
-    membership = admin_actions.group_membership(user_id_from(user_id), group)
-    admin_actions.approve_group(membership, group, current_user())
-    db.session.commit()
+    membership = group_membership(user_id_from(user_id), group)
+    undo = memberships.approve_group(auth0_client(), membership, group, current_user())
+    commit_or_undo(undo, f"approval of {membership.user_id} in {group.group_id}")
     return UPDATED
 
 
 @bp.post("/users/<user_id>/groups/<path:group_id>/reject")
-@authenticated
-@general_admin_required
 @bp.arguments(RejectIn)
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(400, 401, 403, 404)
 def reject_group(body: dict, user_id: str, group_id: str):
     """Reject a pending request to join a group you administer."""
     group = group_admin_for(group_id)
-    membership = admin_actions.group_membership(user_id_from(user_id), group)
-    admin_actions.reject_group(membership, current_user(), body["reason"])
+    membership = group_membership(user_id_from(user_id), group)
+    memberships.reject_group(membership, current_user(), body["reason"])
     db.session.commit()
     return UPDATED
 
 
 @bp.post("/users/<user_id>/groups/<path:group_id>/unreject")
-@authenticated
-@general_admin_required
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(400, 401, 403, 404)
 def unreject_group(user_id: str, group_id: str):
     """Put a rejected request back to pending."""
     group = group_admin_for(group_id)
-    membership = admin_actions.group_membership(user_id_from(user_id), group)
-    admin_actions.unreject_group(membership, current_user())
+    membership = group_membership(user_id_from(user_id), group)
+    memberships.unreject_group(membership, current_user())
     db.session.commit()
     return UPDATED
 
 
 @bp.post("/users/<user_id>/groups/<path:group_id>/revoke")
-@authenticated
-@general_admin_required
 @bp.arguments(RevokeIn)
 @bp.response(200, MembershipUpdateOut)
 @documented_errors(401, 403, 404, 503)
 def revoke_group(body: dict, user_id: str, group_id: str):
     """Revoke a membership of a group you administer."""
     group = group_admin_for(group_id)
-    membership = admin_actions.group_membership(user_id_from(user_id), group)
-    admin_actions.revoke_group(membership, group, current_user(), body["reason"])
-    db.session.commit()
+    membership = group_membership(user_id_from(user_id), group)
+    undo = memberships.revoke_group(
+        auth0_client(), membership, group, current_user(), body["reason"]
+    )
+    commit_or_undo(undo, f"revocation of {membership.user_id} in {group.group_id}")
     return UPDATED
 
 
@@ -371,11 +354,9 @@ def revoke_group(body: dict, user_id: str, group_id: str):
 
 
 @bp.get("/platforms/<platform_id>/is-admin")
-@authenticated
 @bp.response(200, BOOLEAN)
 @documented_errors(401, 403, 404)
 def is_platform_admin(platform_id: str):
     """Whether the caller administers this platform (general admins only)."""
-    token = require_general_admin()
     platform = find_platform(platform_id)
-    return jsonify(platform.id in administered_platform_ids(token))
+    return jsonify(platform.id in administered_platform_ids(current_token()))

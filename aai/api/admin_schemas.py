@@ -11,6 +11,7 @@ from marshmallow import (
     validates,
 )
 
+from aai.access.roles import GROUP_ID_PATTERN
 from aai.accounts.validators import normalise_email, validate_username
 from aai.admin_lists.queries import GROUP_FILTERS
 from aai.api.user_schemas import Auth0IdentityOut
@@ -22,7 +23,6 @@ REVOCATION_REASON_MAX = 1024  # the column's size (revocation_reason varchar(102
 REJECTION_REASON_MAX = 255
 NAME_MAX = 255
 ROLE_PATTERN = r"^biocommons/role/[a-z0-9_]+/[a-z0-9_]+$"
-GROUP_PATTERN = r"^biocommons/group/[a-z0-9_]+$"
 
 
 def _status(description: str) -> fields.Enum:
@@ -280,7 +280,7 @@ _ROLE_NAME = fields.String(validate=validate.Regexp(ROLE_PATTERN))
 
 
 class GroupCreateIn(Body):
-    group_id = fields.String(required=True, validate=validate.Regexp(GROUP_PATTERN))
+    group_id = fields.String(required=True, validate=validate.Regexp(GROUP_ID_PATTERN))
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     short_name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX))
     admin_roles = fields.List(_ROLE_NAME, load_default=list)
@@ -314,7 +314,7 @@ class RoleCreateIn(Body):
     name = fields.String(
         required=True,
         validate=validate.Regexp(
-            f"({ROLE_PATTERN})|({GROUP_PATTERN})",
+            f"({ROLE_PATTERN})|({GROUP_ID_PATTERN})",
             error="Role name must look like biocommons/role/<x>/<y> or biocommons/group/<x>.",
         ),
     )

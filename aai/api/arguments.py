@@ -15,7 +15,7 @@ matched by name (10-portal-contract §4). So:
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from aai.errors import ApiError, RequestValidationError, flatten_messages
+from aai.errors import BadRequestError, RequestValidationError, flatten_messages
 
 # marshmallow's own texts, which do not name the field they are about.
 GENERIC_PREFIXES = ("Not a valid", "Missing data", "Field may not", "Invalid", "Length must")
@@ -50,7 +50,7 @@ class PortalArgumentsParser(FlaskParser):
         raise validation_error(error.messages, schema, error_status_code or 422)
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
-        raise ApiError("Malformed JSON body.", status=400)
+        raise BadRequestError("Malformed JSON body.")
 
 
 class PortalBlueprint(Blueprint):

@@ -6,9 +6,7 @@ their own tag, since only callers holding a role in `ADMIN_ROLES` can use them.
 
 import re
 
-from flask_smorest import Blueprint
-
-from aai.access import setup as admin_resources
+from aai.access import setup
 from aai.api.admin_schemas import (
     AdminRolesIn,
     GroupCreatedOut,
@@ -19,18 +17,20 @@ from aai.api.admin_schemas import (
     RoleCreateIn,
     RoleOut,
 )
+from aai.api.gated import GatedBlueprint
 from aai.api.schemas import documented_errors as shared_documented_errors
 from aai.errors import NotFoundError
 from aai.extensions import db
-from aai.identity.permissions import biocommons_admin_required, find_platform
-from aai.identity.tokens import authenticated
+from aai.identity.auth0 import auth0_client
+from aai.identity.permissions import find_platform, require_biocommons_admin
 from aai.models import BiocommonsGroup
 
-bp = Blueprint(
+bp = GatedBlueprint(
     "biocommons_admin",
     __name__,
     url_prefix="/biocommons-admin",
     description="Set-up of platforms, groups and roles (BioCommons admins only)",
+    gate=require_biocommons_admin,
 )
 
 
@@ -42,48 +42,40 @@ def documented_errors(*codes: int):
 
 
 @bp.post("/groups/create")
-@authenticated
-@biocommons_admin_required
 @bp.arguments(GroupCreateIn)
 @bp.response(200, GroupCreatedOut)
 @documented_errors(400, 401, 403, 404, 409)
 def create_group(body: dict):
     """Create a group; its id must already be a role name, its admin roles must exist."""
-    created = admin_resources.create_group(**body)
+    created = setup.create_group(**body)
     db.session.commit()
     return created
 
 
 @bp.post("/platforms/create")
-@authenticated
-@biocommons_admin_required
 @bp.arguments(PlatformCreateIn)
 @bp.response(200, PlatformCreatedOut)
 @documented_errors(400, 401, 403, 404)
 def create_platform(body: dict):
     """Create a platform; its access role `biocommons/platform/<id>` must exist."""
-    created = admin_resources.create_platform(body["id"], body["name"], body["admin_roles"])
+    created = setup.create_platform(body["id"], body["name"], body["admin_roles"])
     db.session.commit()
     return created
 
 
 @bp.post("/platforms/<platform_id>/set-admin-roles")
-@authenticated
-@biocommons_admin_required
 @bp.arguments(AdminRolesIn)
 @bp.response(200, MessageOut)
 @documented_errors(400, 401, 403, 404)
 def set_platform_admin_roles(body: dict, platform_id: str):
     """Make exactly these roles the platform's admin roles."""
     platform = find_platform(platform_id)
-    admin_resources.set_platform_admin_roles(platform, body["role_names"])
+    setup.set_platform_admin_roles(platform, body["role_names"])
     db.session.commit()
     return {"message": f"Admin roles for platform {platform_id} set successfully."}
 
 
 @bp.post("/groups/<group_id>/set-admin-roles")
-@authenticated
-@biocommons_admin_required
 @bp.arguments(AdminRolesIn)
 @bp.response(200, MessageOut)
 @documented_errors(400, 401, 403, 404)
@@ -93,19 +85,17 @@ def set_group_admin_roles(body: dict, group_id: str):
     group = db.session.get(BiocommonsGroup, group_key) if SHORT_ID.fullmatch(group_id) else None
     if group is None or group.is_deleted:
         raise NotFoundError(f"Group {group_key} not found in database")
-    admin_resources.set_group_admin_roles(group, body["role_names"])
+    setup.set_group_admin_roles(group, body["role_names"])
     db.session.commit()
     return {"message": f"Admin roles for group {group_id} set successfully."}
 
 
 @bp.post("/roles/create")
-@authenticated
-@biocommons_admin_required
 @bp.arguments(RoleCreateIn)
 @bp.response(200, RoleOut)
 @documented_errors(401, 403, 502, 503)
 def create_role(body: dict):
     """Find the role in Auth0 by exact name, or create it there; then record it here."""
-    role = admin_resources.create_role(body["name"], body["description"])
+    role = setup.create_role(auth0_client(), body["name"], body["description"])
     db.session.commit()
     return role

@@ -9,9 +9,10 @@ from flask import jsonify, redirect
 from sqlalchemy import select
 
 from aai.access.group_requests import request_groups
-from aai.accounts import email_change, profile
+from aai.accounts import deletion, email_change, profile
 from aai.accounts import login_flows as auth0_actions
-from aai.accounts.consistency import compensated
+from aai.accounts.deletion import SELF_DELETION
+from aai.accounts.username import UNCHANGED_FOR_SELF, change_username
 from aai.api.arguments import PortalBlueprint
 from aai.api.schemas import BOOLEAN, AdminGroupOut, AdminPlatformOut
 from aai.api.user_schemas import (
@@ -33,6 +34,7 @@ from aai.api.user_schemas import (
     ProfileOut,
     VerificationResendIn,
 )
+from aai.consistency import commit_or_undo
 from aai.errors import ErrorSchema
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
@@ -183,10 +185,16 @@ def my_profile():
 @bp.response(200, Auth0UserOut)
 def update_my_username(data):
     """Change the caller's username (old ones stay reserved for their owner)."""
-    user, auth0 = require_user(), auth0_client()
-    change = profile.change_username(auth0, user, data["username"])
-    with compensated(profile.undo_username(auth0, user, change), f"username of {user.id}"):
-        db.session.commit()
+    user = require_user()
+    change = change_username(
+        auth0_client(),
+        user,
+        data["username"],
+        by=user,
+        unchanged_message=UNCHANGED_FOR_SELF,
+        tell_user=False,
+    )
+    commit_or_undo(change.undo, f"username of {user.id}")
     return change.auth0_user
 
 
@@ -223,14 +231,13 @@ def start_my_email_change(data):
 @bp.alt_response(429, schema=ErrorSchema, description="Too many attempts.")
 def finish_my_email_change(data):
     """Check the code and move the account to the new address (step 2)."""
-    user, auth0 = require_user(), auth0_client()
+    user = require_user()
     result = email_change.check(user, data["otp"])
     if result.error is not None:
         db.session.commit()  # the failed attempt counts
         raise result.error
-    change = email_change.apply(auth0, user, result.code)
-    with compensated(email_change.undo(auth0, user.id, change), f"email change of {user.id}"):
-        db.session.commit()
+    change = email_change.apply(auth0_client(), user, result.code)
+    commit_or_undo(change.undo, f"email change of {user.id}")
     return change.auth0_user
 
 
@@ -252,10 +259,9 @@ def update_my_password(data):
 @bp.response(200, OutcomeOut)
 def delete_my_account(_data):
     """Delete the caller's account (soft delete; blocked in Auth0; memberships kept)."""
-    user, auth0 = require_user(), auth0_client()
-    profile.delete_self(auth0, user)
-    with compensated(profile.unblock(auth0, user), f"self-deletion of {user.id}"):
-        db.session.commit()
+    user = require_user()
+    undo = deletion.delete_account(auth0_client(), user, by=user, reason=SELF_DELETION)
+    commit_or_undo(undo, f"self-deletion of {user.id}")
     return {"message": "Account deleted successfully."}
 
 

@@ -10,7 +10,7 @@ from aai.api.arguments import PortalBlueprint
 from aai.api.user_schemas import BiocommonsRegistrationIn, RegistrationOut, SbpRegistrationIn
 from aai.errors import ErrorSchema
 from aai.extensions import db
-from aai.identity.auth0 import auth0_client
+from aai.identity.auth0 import Auth0Client, auth0_client
 from aai.limits import per_address
 
 bp = PortalBlueprint("register", __name__, description="Registration")
@@ -24,6 +24,15 @@ def account_of(data: dict, **extra) -> registration.NewAccount:
     return registration.NewAccount(**{name: data[name] for name in fields}, **extra)
 
 
+def carry_out(auth0: Auth0Client, plan: registration.Plan) -> dict:
+    """Steps 2-4 of a registration (`aai.accounts.registration`); the new Auth0 user."""
+    auth0_user = registration.create_auth0_user(auth0, plan.account)
+    with registration.removed_on_failure(auth0, auth0_user):
+        registration.store(auth0, plan, auth0_user)
+        db.session.commit()
+    return auth0_user
+
+
 @bp.post("/biocommons/register")
 @per_address("RATELIMIT_REGISTRATION")
 @bp.arguments(BiocommonsRegistrationIn, error_status_code=400)
@@ -34,11 +43,7 @@ def register_biocommons(data):
     registration.check_recaptcha(data["recaptcha_token"])
     auth0 = auth0_client()
     plan = registration.plan_biocommons(auth0, account_of(data), data["bundles"])
-    auth0_user = registration.create_auth0_user(auth0, plan.account)
-    with registration.removed_on_failure(auth0, auth0_user):
-        registration.store(auth0, plan, auth0_user)
-        db.session.commit()
-    return {"message": "User registered successfully", "user": auth0_user}
+    return {"message": "User registered successfully", "user": carry_out(auth0, plan)}
 
 
 @sbp_bp.post("/register")
@@ -56,8 +61,7 @@ def register_sbp(data):
     )
     auth0 = auth0_client()
     plan = registration.plan_sbp(auth0, account, reason)
-    auth0_user = registration.create_auth0_user(auth0, account)
-    with registration.removed_on_failure(auth0, auth0_user):
-        registration.store(auth0, plan, auth0_user)
-        db.session.commit()
-    return {"message": "User registered successfully. Approval pending.", "user": auth0_user}
+    return {
+        "message": "User registered successfully. Approval pending.",
+        "user": carry_out(auth0, plan),
+    }

@@ -8,6 +8,7 @@ control (see `aai.api.arguments`). Output schemas (`...Out`) list the fields the
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from aai.access.bundles import BUNDLES
+from aai.access.roles import GROUP_ID_PATTERN
 from aai.accounts.validators import (
     EMAIL_MAX,
     REASON_MAX,
@@ -21,7 +22,6 @@ from aai.accounts.validators import (
 from aai.errors import FieldErrorSchema
 
 TOKEN_MAX = 8192  # session and reCAPTCHA tokens: generous, but bounded
-GROUP_ID_PATTERN = r"^biocommons/group/[a-z0-9_]+$"
 
 
 def text(label: str, *, required: bool = True, max_length: int | None = None, **kwargs):

@@ -25,10 +25,12 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from aai.accounts.deletion import restore_account
+from aai.consistency import commit_or_undo
 from aai.dashboard.auth import login_redirect, signed_in_user
-from aai.dashboard.restore import restore_deleted_user
-from aai.errors import ApiError
+from aai.errors import ApiError, ForbiddenError
 from aai.extensions import db
+from aai.identity.auth0 import auth0_client
 from aai.models import (
     ApprovalStatusEnum,
     Auth0Role,
@@ -365,19 +367,19 @@ class DeletedUserView(ReadOnlyModelView):
     def _restore(self, user: BiocommonsUser, reason: str) -> ApiError | None:
         restorer = db.session.get(BiocommonsUser, signed_in_user()["sub"])
         if restorer is None or restorer.is_deleted:
-            return ApiError(
+            return ForbiddenError(
                 "Your account is not (or no longer) in aai's database, so the restoration "
-                "cannot be recorded. Wait for the next Auth0 sync and try again.",
-                status=403,
+                "cannot be recorded. Wait for the next Auth0 sync and try again."
             )
+        auth0 = auth0_client()
         try:
             # A savepoint, so that a failure (Auth0 refusing or down) undoes the restore and
-            # nothing else; it is released only once Auth0 has unblocked the user.
+            # nothing else: the page is shown again with the user still deleted.
             with db.session.begin_nested():
-                restore_deleted_user(user, restorer, reason)
+                undo = restore_account(auth0, user, by=restorer, reason=reason)
         except ApiError as error:
             return error
-        db.session.commit()
+        commit_or_undo(undo, f"restoration of {user.id}")
         return None
 
 

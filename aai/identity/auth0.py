@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 from flask import Flask, current_app
 
-from aai.errors import ApiError, ServiceUnavailableError, UpstreamError
+from aai.errors import ApiError, NotAuthorizedError, ServiceUnavailableError, UpstreamError
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.25
@@ -73,6 +73,14 @@ def init_auth0(app: Flask) -> None:
 
 def auth0_client() -> "Auth0Client":
     return current_app.extensions["auth0"]
+
+
+def has_database_login(record: dict) -> bool:
+    """The Auth0 user record has an identity on aai's database connection (so a password)."""
+    connection = current_app.config["AUTH0_DB_CONNECTION"]
+    return any(
+        identity.get("connection") == connection for identity in record.get("identities") or []
+    )
 
 
 def retry_delay(response: httpx.Response | None, attempt: int) -> float | None:
@@ -203,7 +211,7 @@ class Auth0Client:
         headers = {"Authorization": f"Bearer {access_token}"}
         response = self._request("GET", "/userinfo", True, False, headers=headers)
         if response.status_code in (401, 403):
-            raise ApiError("Not authorized", status=401)
+            raise NotAuthorizedError()
         return self._checked(response).json()
 
     # --- Authentication API -----------------------------------------------------------------
@@ -227,10 +235,12 @@ class Auth0Client:
         self._checked(response)
         return True
 
-    def send_password_change_email(self, email: str) -> None:
+    def send_password_change_email(self, email: str, client_id: str | None = None) -> None:
+        """Auth0 emails a change-password link; it returns to `client_id`'s application (the
+        migration flow passes the portal's client id), else to aai's own."""
         payload = {
             "email": email,
-            "client_id": self.settings.client_id,
+            "client_id": self.settings.client_id if client_id is None else client_id,
             "connection": self.settings.connection,
         }
         self._send(
@@ -360,20 +370,6 @@ class Auth0Client:
                 response.read()
                 self._checked(response)
             yield from _ndjson_rows(response.iter_bytes())
-
-    # --- Authentication API: password change for an application ------------------------------
-
-    def send_password_change_email_for_client(self, email: str, client_id: str) -> None:
-        """The change-password email whose link returns to `client_id`'s application (the
-        migration flow passes the portal's client id)."""
-        payload = {"email": email, "client_id": client_id, "connection": self.settings.connection}
-        self._send(
-            "POST",
-            "/dbconnections/change_password",
-            idempotent=False,
-            management=False,
-            json=payload,
-        )
 
 
 def _ndjson_rows(chunks: Iterator[bytes]) -> Iterator[dict]:

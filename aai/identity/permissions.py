@@ -5,21 +5,13 @@ Rights come from the token's role names matched against the admin-role links in 
 nothing is cached beyond the current request.
 """
 
-from functools import wraps
-
 from flask import current_app
 from sqlalchemy import exists, select
 
 from aai.caching import cache
-from aai.errors import NotFoundError
+from aai.errors import ForbiddenError, NotFoundError
 from aai.extensions import db
-from aai.identity.tokens import (
-    AccessToken,
-    ForbiddenError,
-    current_token,
-    current_user,
-    request_cache,
-)
+from aai.identity.tokens import AccessToken, current_token, current_user, request_cache
 from aai.models import (
     Auth0Role,
     BiocommonsGroup,
@@ -102,37 +94,23 @@ def is_general_admin(token: AccessToken) -> bool:
 
 
 def require_general_admin() -> AccessToken:
-    token = current_token()
-    if not is_general_admin(token):
-        raise ForbiddenError(NOT_AN_ADMIN)
-    return token
+    """The caller's token, if they may use the admin pages: the gate of `/admin`, checked once
+    per request (the per-resource checks below ask again and get the same answer)."""
+    values = request_cache()
+    if "general_admin" not in values:
+        token = current_token()
+        if not is_general_admin(token):
+            raise ForbiddenError(NOT_AN_ADMIN)
+        values["general_admin"] = token
+    return values["general_admin"]
 
 
 def require_biocommons_admin() -> AccessToken:
+    """The gate of `/biocommons-admin`."""
     token = current_token()
     if not is_biocommons_admin(token):
         raise ForbiddenError(NOT_AN_ADMIN)
     return token
-
-
-def general_admin_required(view):
-    """Run the general-admin gate before the view (and before its input is validated)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        require_general_admin()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def biocommons_admin_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        require_biocommons_admin()
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def find_platform(platform_id: str) -> Platform:

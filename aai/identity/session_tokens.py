@@ -8,7 +8,7 @@ from joserfc import jwt
 from joserfc.errors import ExpiredTokenError
 from joserfc.jwk import OctKey
 
-from aai.errors import ApiError
+from aai.errors import NotAuthorizedError
 
 CLAIMS = jwt.JWTClaimsRegistry(exp={"essential": True})
 
@@ -20,7 +20,7 @@ def verify_session_token(raw_token: str) -> dict:
         claims = jwt.decode(raw_token, key, algorithms=["HS256"]).claims
         CLAIMS.validate(claims)
     except ExpiredTokenError as error:
-        raise ApiError("session_token expired", status=401) from error
+        raise NotAuthorizedError("session_token expired") from error
     except Exception as error:  # malformed, bad signature, missing exp: all the same answer
-        raise ApiError("invalid session_token", status=401) from error
+        raise NotAuthorizedError("invalid session_token") from error
     return claims

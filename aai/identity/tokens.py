@@ -19,7 +19,14 @@ from flask_smorest import Blueprint
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from aai.errors import ApiError, ServiceUnavailableError
+from aai.errors import (
+    ApiError,
+    ForbiddenError,
+    NotAuthenticatedError,
+    NotAuthorizedError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from aai.extensions import db
 from aai.models import BiocommonsUser
 
@@ -31,20 +38,6 @@ UNKNOWN_KID_COOLDOWN_SECONDS = 30
 LEEWAY_SECONDS = 30
 
 logger = logging.getLogger(__name__)
-
-
-class NotAuthenticatedError(ApiError):
-    def __init__(self):
-        super().__init__("Not authenticated", status=401, headers={"WWW-Authenticate": "Bearer"})
-
-
-class NotAuthorizedError(ApiError):
-    def __init__(self):
-        super().__init__("Not authorized", status=401)
-
-
-class ForbiddenError(ApiError):
-    status = 403
 
 
 class SigningKeysUnavailableError(ServiceUnavailableError):
@@ -224,7 +217,7 @@ def require_user() -> BiocommonsUser:
         return user
     if db.session.get(BiocommonsUser, current_token().sub) is not None:
         raise ForbiddenError("This account has been deleted.")
-    raise ApiError("User not found.", status=404)
+    raise NotFoundError("User not found.")
 
 
 def authenticated(view):
@@ -238,4 +231,8 @@ def authenticated(view):
         current_token()
         return view(*args, **kwargs)
 
-    return Blueprint.doc(security=[{"bearerAuth": []}])(wrapper)
+    return needs_bearer_token(wrapper)
+
+
+# The OpenAPI mark of an operation that takes the caller's bearer token.
+needs_bearer_token = Blueprint.doc(security=[{"bearerAuth": []}])

@@ -207,12 +207,10 @@ def _mirror_blocked(session: Session, row: BiocommonsUser, blocked: bool) -> Non
     """Blocked in Auth0 ⇔ soft-deleted here; memberships are kept for a later unblock."""
     if blocked:
         _history(session, row, "user_deletion", "Blocked in Auth0")
-        row.soft_delete()
-        row.deleted_at, row.deletion_reason, row.deleted_by_id = utc_now(), "Blocked in Auth0", None
+        row.mark_deleted(None, "Blocked in Auth0")
     else:
         _history(session, row, "restored_from_auth0", "User restored during Auth0 sync")
-        row.restore()
-        row.deleted_at, row.deletion_reason, row.deleted_by_id = None, None, None
+        row.mark_restored()
 
 
 def _history(session: Session, row: BiocommonsUser, change: str, reason: str) -> None:
@@ -240,8 +238,7 @@ def remove_users_missing_from_auth0(
 def delete_user_with_memberships(session: Session, user: BiocommonsUser) -> None:
     """The sync's deletion (user gone from Auth0): the row, its memberships and histories."""
     _history(session, user, "user_deletion", "auth0_sync")
-    user.soft_delete()
-    user.deleted_at, user.deletion_reason = utc_now(), "auth0_sync"
+    user.mark_deleted(None, "auth0_sync")
     for model in (
         PlatformMembership,
         PlatformMembershipHistory,

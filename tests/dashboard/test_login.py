@@ -6,7 +6,7 @@ import pytest
 
 from aai import create_app
 from aai.dashboard.auth import BAD_STATE, NOT_AN_ADMIN, NOT_VERIFIED, SESSION_USER
-from aai.identity.tokens import NotAuthorizedError
+from aai.errors import NotAuthorizedError
 from tests.dashboard.conftest import (
     APPROVED_USER,
     BASE_URL,

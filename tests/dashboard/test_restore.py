@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from aai.dashboard.restore import USER_RESTORATION
+from aai.accounts.deletion import USER_RESTORATION
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.models import BiocommonsUser, BiocommonsUserHistory
