@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 AAI = Path(__file__).resolve().parent.parent / "aai"
-CORE = ("config", "extensions", "errors", "models", "logs", "metrics", "requests", "caching")
+CORE = (
+    "config",
+    "extensions",
+    "errors",
+    "models",
+    "logs",
+    "metrics",
+    "requests",
+    "caching",
+    "consistency",
+)
 DOMAIN = ("identity", "accounts", "access", "email", "admin_lists", "worker")
 
 

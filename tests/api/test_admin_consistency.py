@@ -5,7 +5,8 @@ import pytest
 
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
-from tests.api.admin_fixtures import TSI, auth0_role_names
+from tests.api.admin_fixtures import auth0_role_names
+from tests.world import TSI
 
 
 @pytest.fixture
