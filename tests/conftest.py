@@ -18,6 +18,7 @@ from aai import create_app
 from aai.extensions import db
 from tests import factories
 from tests.pg_cluster import PostgresCluster, find_bindir
+from tests.redis_server import RedisServer, find_redis_server
 from tests.settings import emulator_settings
 
 BACKENDS = ("postgresql", "sqlite")
@@ -44,6 +45,32 @@ def pg_cluster():
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """One throwaway Redis for the session (shared rate-limit storage), stopped at the end
+    whatever happens. Missing `redis-server` skips its tests, except under CI=true."""
+    executable = find_redis_server()
+    if executable is None:
+        reason = "redis-server not found (Debian package redis-server)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must run the Redis tests")
+        pytest.skip(reason)
+    server = RedisServer(executable)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of the session's Redis, emptied for this test. The process-wide limiter keeps
+    the storage of the last app created: give it to apps in their own processes."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
