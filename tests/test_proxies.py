@@ -4,23 +4,16 @@ nothing otherwise. Last, gunicorn with deploy/gunicorn.conf.py agrees with the a
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from aai import create_app
+from tests.api_process import ApiProcess
 from tests.dashboard.conftest import dashboard_settings
-from tests.pg_cluster import free_port
 from tests.settings import settings
 
-REPO = Path(__file__).resolve().parent.parent
 PEER = "10.0.0.5"  # the load balancer, as the app's socket sees it
 CLIENT = "203.0.113.7"
 INSTITUTION_CHECK = "/utils/register/check-australian-research-institution?email=a@unsw.edu.au"
@@ -115,40 +108,13 @@ def test_dashboard_callback_uses_the_forwarded_scheme_and_host_only_behind_proxi
 # --- the real server: gunicorn, as the image runs it
 
 
-def start_gunicorn(environment: dict[str, str]) -> subprocess.Popen:
-    command = [Path(sys.executable).parent / "gunicorn", "--config", "deploy/gunicorn.conf.py"]
-    return subprocess.Popen(
-        [*command, "wsgi:app"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_until_serving(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        try:
-            httpx.get(f"{base}/health", timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"{base} never answered")
-
-
-def serve_and_ask(environment: dict[str, str]) -> tuple[str, list[str]]:
+def serve_and_ask(api: ApiProcess) -> tuple[str, list[str]]:
     """Under gunicorn: the dashboard callback for a forged request, and the logged clients."""
-    api = start_gunicorn(environment)
-    base = f"http://{environment['GUNICORN_BIND']}"
+    api.start()
     try:
-        wait_until_serving(base, api)
-        start = httpx.get(f"{base}/db-admin/login", headers=FORGED)
+        start = httpx.get(f"{api.base_url}/db-admin/login", headers=FORGED)
     finally:
-        api.send_signal(signal.SIGTERM)
-        _, log = api.communicate(timeout=40)
+        log = api.stop()
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     clients = [line["client"] for line in lines if line.get("message") == "request"]
     callback = parse_qs(urlsplit(start.headers["Location"]).query)["redirect_uri"][0]
@@ -164,21 +130,15 @@ def test_gunicorn_leaves_forwarding_headers_to_the_app(
 ):
     # gunicorn trusts loopback by default; deploy/gunicorn.conf.py trusts nobody, so with 0 hops
     # a forged X-Forwarded-Proto from 127.0.0.1 must not make the callback https.
-    port = free_port()
-    environment = {
-        "PATH": os.environ["PATH"],
-        **dashboard_settings(
-            emulator_server,
-            DB_URL=f"sqlite:///{tmp_path / 'aai.sqlite3'}",
-            TRUSTED_PROXY_HOPS=hops,
-            LOG_LEVEL="INFO",
-            TESTING=None,
-        ),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
-    }
-    callback, clients = serve_and_ask(environment)
-    expected_base = callback_base if hops == "1" else f"{callback_base}:{port}"
+    settings_of_api = dashboard_settings(
+        emulator_server,
+        DB_URL=f"sqlite:///{tmp_path / 'aai.sqlite3'}",
+        TRUSTED_PROXY_HOPS=hops,
+        LOG_LEVEL="INFO",
+        TESTING=None,
+    )
+    api = ApiProcess(settings_of_api, tmp_path / "prometheus")
+    callback, clients = serve_and_ask(api)
+    expected_base = callback_base if hops == "1" else f"{callback_base}:{api.port}"
     assert callback == f"{expected_base}/db-admin/auth/auth0"
     assert clients[-1] == client
