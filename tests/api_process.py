@@ -17,17 +17,20 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
 class ApiProcess:
-    def __init__(self, settings: dict[str, str], metrics_directory: Path, workers: int = 1):
+    def __init__(self, settings: dict[str, str], directory: Path, workers: int = 1):
+        """`directory` (e.g. a test's tmp_path) receives its metrics files and its log."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.environment = {
             "PATH": os.environ["PATH"],
             **settings,
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics_directory),
+            "PROMETHEUS_MULTIPROC_DIR": str(directory / f"prometheus-{self.port}"),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_WORKERS": str(workers),
         }
         self.process: subprocess.Popen | None = None
+        # A file, not a pipe: a pipe nobody reads until the end could fill and stall gunicorn.
+        self.log_path = directory / f"api-{self.port}.log"
 
     def start(self) -> None:
         self.launch()
@@ -35,19 +38,19 @@ class ApiProcess:
 
     def launch(self) -> None:
         """Start gunicorn without waiting for it (replicas start side by side)."""
-        self.process = subprocess.Popen(
-            [GUNICORN, "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
-            cwd=REPO,
-            env=self.environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [GUNICORN, "--config", "deploy/gunicorn.conf.py", "wsgi:app"],
+                cwd=REPO,
+                env=self.environment,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
     def wait_until_serving(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.process.stderr.read()
+            assert self.process.poll() is None, self.read_log()
             try:
                 httpx.get(f"{self.base_url}/health", timeout=2)
                 return
@@ -58,13 +61,14 @@ class ApiProcess:
 
     def stop(self) -> str:
         """Stop gracefully; return what it wrote to stderr (gunicorn's and the app's logs)."""
-        if self.process is None:
-            return ""
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        try:
-            _, log = self.process.communicate(timeout=40)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, log = self.process.communicate()
-        return log
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.read_log()
+
+    def read_log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""

@@ -137,7 +137,7 @@ def test_gunicorn_leaves_forwarding_headers_to_the_app(
         LOG_LEVEL="INFO",
         TESTING=None,
     )
-    api = ApiProcess(settings_of_api, tmp_path / "prometheus")
+    api = ApiProcess(settings_of_api, tmp_path)
     callback, clients = serve_and_ask(api)
     expected_base = callback_base if hops == "1" else f"{callback_base}:{api.port}"
     assert callback == f"{expected_base}/db-admin/auth/auth0"

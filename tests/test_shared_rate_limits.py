@@ -24,7 +24,7 @@ def two_replicas(request, tmp_path):
         RATELIMIT_AVAILABILITY=f"{LIMIT}/minute",
         TESTING=None,
     )
-    replicas = [ApiProcess(replica_settings, tmp_path / f"prometheus-{n}") for n in range(2)]
+    replicas = [ApiProcess(replica_settings, tmp_path) for _ in range(2)]
     try:
         for replica in replicas:
             replica.launch()
