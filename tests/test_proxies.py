@@ -81,13 +81,16 @@ def test_behind_one_proxy_the_log_shows_the_client(behind_one_proxy, caplog):
     assert logged_clients(caplog) == [CLIENT]
 
 
-def login_callback(app, headers: dict) -> str:
+def login_callback(app, headers: dict, base_url: str = "http://127.0.0.1:8000") -> str:
     """The redirect_uri the dashboard sends to Auth0 for a request with these headers."""
-    start = app.test_client().get(
-        "/db-admin/login", base_url="http://127.0.0.1:8000", headers=headers
-    )
+    start = app.test_client().get("/db-admin/login", base_url=base_url, headers=headers)
     assert start.status_code == 302
     return parse_qs(urlsplit(start.headers["Location"]).query)["redirect_uri"][0]
+
+
+def dashboard_app(emulator_server, tmp_path, hops: str):
+    database = f"sqlite:///{tmp_path / 'aai.sqlite3'}"
+    return create_app(dashboard_settings(emulator_server, DB_URL=database, TRUSTED_PROXY_HOPS=hops))
 
 
 @pytest.mark.parametrize(
@@ -100,9 +103,15 @@ def login_callback(app, headers: dict) -> str:
 def test_dashboard_callback_uses_the_forwarded_scheme_and_host_only_behind_proxies(
     emulator_server, tmp_path, hops, callback
 ):
-    database = f"sqlite:///{tmp_path / 'aai.sqlite3'}"
-    app = create_app(dashboard_settings(emulator_server, DB_URL=database, TRUSTED_PROXY_HOPS=hops))
-    assert login_callback(app, FORGED) == callback
+    assert login_callback(dashboard_app(emulator_server, tmp_path, hops), FORGED) == callback
+
+
+def test_dashboard_callback_behind_an_alb(emulator_server, tmp_path):
+    # What an ALB sends a task: the Host as the browser sent it, plain http on the task's port.
+    alb = {"X-Forwarded-For": CLIENT, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443"}
+    app = dashboard_app(emulator_server, tmp_path, "1")
+    callback = login_callback(app, alb, base_url="http://aai-api.example.org:8000")
+    assert callback == "https://aai-api.example.org/db-admin/auth/auth0"
 
 
 # --- the real server: gunicorn, as the image runs it
