@@ -264,6 +264,14 @@ def parse_ratelimit_storage(raw: str) -> str:
     return value
 
 
+def ratelimit_storage_options(uri: str) -> dict[str, float]:
+    """Redis client timeouts: an unreachable Redis costs a request a second at most (then the
+    limiter counts in memory, aai.limits), never the operating system's TCP timeout."""
+    if uri.startswith("memory://"):
+        return {}
+    return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+
 def redact_password(url: str) -> str:
     """The URL with any password replaced, fit for an error message or a log line."""
     return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
@@ -393,6 +401,7 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
         "SECRET_KEY": values["JWT_SECRET_KEY"],
         # Flask's own name: Werkzeug stops reading a streamed body there (aai.http_edge).
         "MAX_CONTENT_LENGTH": values["MAX_REQUEST_BYTES"],
+        "RATELIMIT_STORAGE_OPTIONS": ratelimit_storage_options(values["RATELIMIT_STORAGE_URI"]),
         "SQLALCHEMY_DATABASE_URI": _database_url(values, problems),
     }
     derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(

@@ -20,8 +20,15 @@ from flask_limiter.util import get_remote_address
 from aai.identity.tokens import current_token
 
 # One limiter for the process; `init_limits` binds it to each app (no I/O: the storage is
-# only reached when a limit is checked).
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_errors=True)
+# only reached when a limit is checked). When a shared storage cannot be reached, limits are
+# counted in this process until it answers again (checked with a growing back-off): an outage
+# of Redis neither fails requests nor lifts the limits.
+limiter = Limiter(
+    key_func=get_remote_address,
+    headers_enabled=True,
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+)
 
 
 def init_limits(app: Flask) -> None:

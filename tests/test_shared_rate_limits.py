@@ -2,12 +2,14 @@
 client gets N answers per window in total, not N per process as with `memory://`."""
 
 import itertools
+import time
 
 import httpx
 import pytest
 import redis
 
 from tests.api_process import ApiProcess
+from tests.redis_server import RedisServer, find_redis_server
 from tests.settings import settings
 
 LIMIT = 5
@@ -55,3 +57,28 @@ def test_replicas_sharing_redis_admit_the_limit_in_total(two_replicas, redis_url
 def test_replicas_with_memory_storage_each_admit_the_limit(two_replicas):
     # Why production uses Redis: per-process counts multiply the limit by the processes.
     assert admitted_of(two_replicas, 4 * LIMIT) == 2 * LIMIT
+
+
+def test_a_redis_outage_neither_fails_requests_nor_lifts_the_limit(tmp_path):
+    cache = RedisServer(find_redis_server())
+    cache.start()
+    api = ApiProcess(
+        settings(
+            DB_URL=f"sqlite:///{tmp_path / 'aai.sqlite3'}",
+            RATELIMIT_STORAGE_URI=cache.url,
+            RATELIMIT_AVAILABILITY=f"{LIMIT}/minute",
+            TESTING=None,
+        ),
+        tmp_path,
+    )
+    try:
+        api.start()
+        assert admitted_of([api], LIMIT + 1) == LIMIT
+        cache.stop()
+        started = time.monotonic()
+        # Counted in the process from then on: a fresh count, but a count.
+        assert admitted_of([api], 2 * LIMIT) == LIMIT
+        assert time.monotonic() - started < 10
+    finally:
+        api.stop()
+        cache.stop()
