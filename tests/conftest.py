@@ -33,14 +33,18 @@ pytest_plugins = [
 ]
 
 
+def missing_server(reason: str) -> None:
+    """Skip the tests that need a server this machine lacks; under CI=true, fail them."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must run every test")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     bindir = find_bindir()
     if bindir is None:
-        reason = "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
-        pytest.skip(reason)
+        missing_server("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb)")
     cluster = PostgresCluster(bindir)
     cluster.start()
     yield cluster
@@ -53,10 +57,7 @@ def redis_server():
     whatever happens. Missing `redis-server` skips its tests, except under CI=true."""
     executable = find_redis_server()
     if executable is None:
-        reason = "redis-server not found (Debian package redis-server)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must run the Redis tests")
-        pytest.skip(reason)
+        missing_server("redis-server not found (Debian package redis-server)")
     server = RedisServer(executable)
     server.start()
     try:

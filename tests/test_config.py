@@ -41,17 +41,22 @@ def test_malformed_values_are_named_with_the_missing_ones():
     assert "JWT_SECRET_KEY is required" in message
 
 
-def test_flask_cli_exits_non_zero_with_one_message(tmp_path):
-    # Run from an empty directory so no .env file is picked up.
-    environment = {"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "ADMIN_ROLES": "{not json"}
-    result = subprocess.run(
+def flask_routes(environment: dict, directory: Path) -> subprocess.CompletedProcess:
+    """Start the app the way its commands do (`flask routes`), in `directory`."""
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), "routes"],
-        cwd=tmp_path,
+        cwd=directory,
         env=environment,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_flask_cli_exits_non_zero_with_one_message(tmp_path):
+    # Run from an empty directory so no .env file is picked up.
+    environment = {"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "ADMIN_ROLES": "{not json"}
+    result = flask_routes(environment, tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.count("Invalid configuration") == 1
@@ -191,14 +196,7 @@ def test_redis_storage_without_the_redis_package_is_one_message_at_start_up(tmp_
         "PYTHONPATH": str(tmp_path),
         **settings(RATELIMIT_STORAGE_URI="redis://cache:6379/0"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), "routes"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = flask_routes(environment, tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     heading, problem = result.stderr.strip().splitlines()
