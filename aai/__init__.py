@@ -11,6 +11,7 @@ from aai.config import load_config, read_environment
 from aai.dashboard import init_admin
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
+from aai.http_edge import init_http_edge
 from aai.identity.auth0 import init_auth0
 from aai.identity.tokens import init_auth
 from aai.limits import init_limits
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.update(settings)
     configure_logging(app)
+    init_http_edge(app)
     init_extensions(app)
     init_caches(app)
     init_auth0(app)

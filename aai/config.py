@@ -17,6 +17,8 @@ from dotenv import dotenv_values
 
 # Flask-Limiter's own parser, so settings are checked with the syntax used per request.
 from limits import parse_many
+from limits.errors import ConfigurationError as StorageConfigurationError
+from limits.storage import storage_from_string
 
 ENVIRONMENT_ALIASES = {
     "dev": "dev",
@@ -161,6 +163,20 @@ def parse_non_negative_float(raw: str) -> float:
     return value
 
 
+def parse_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected zero or a positive whole number, got {raw!r}")
+    return value
+
+
+def parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive whole number, got {raw!r}")
+    return value
+
+
 def parse_port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -227,6 +243,40 @@ def parse_rate_limit(raw: str) -> str:
     return value
 
 
+# Rate-limit storages whose client is built without connecting (no I/O at start-up) and whose
+# package aai ships: memory (per process) and the Redis family (`redis` is in the locks).
+RATELIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel")
+
+
+def parse_ratelimit_storage(raw: str) -> str:
+    """`memory://` or a Redis URL, checked by building the storage's client (it connects to
+    nothing until a limit is checked), so a typo fails at start-up, not at the first request."""
+    value = raw.strip()
+    scheme, separator, _ = value.partition("://")
+    shown = redact_password(value)
+    if not separator or scheme.lower() not in RATELIMIT_STORAGE_SCHEMES:
+        schemes = ", ".join(f"{name}://" for name in RATELIMIT_STORAGE_SCHEMES)
+        raise ValueError(f"expected a URL starting with one of {schemes}, got {shown!r}")
+    try:
+        storage_from_string(value)
+    except (StorageConfigurationError, ValueError) as error:
+        raise ValueError(f"{error} (in {shown!r})") from None
+    return value
+
+
+def ratelimit_storage_options(uri: str) -> dict[str, float]:
+    """Redis client timeouts: an unreachable Redis costs a request a second at most (then the
+    limiter counts in memory, aai.limits), never the operating system's TCP timeout."""
+    if uri.startswith("memory://"):
+        return {}
+    return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
+
+
+def redact_password(url: str) -> str:
+    """The URL with any password replaced, fit for an error message or a log line."""
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -272,7 +322,12 @@ SETTINGS = (
     Setting("SMTP_PASSWORD"),
     Setting("SMTP_STARTTLS", parse_bool, default=True),
     Setting("SBP_ALLOWED_EMAIL_DOMAINS", parse_json_list, default=SBP_DEFAULT_DOMAINS),
-    Setting("RATELIMIT_STORAGE_URI", default="memory://"),
+    Setting("RATELIMIT_STORAGE_URI", parse_ratelimit_storage, default="memory://"),
+    # Proxies in front of the app that each append to X-Forwarded-For (1 behind an AWS ALB);
+    # 0 trusts no forwarding header at all.
+    Setting("TRUSTED_PROXY_HOPS", parse_non_negative_int, default=0),
+    # The largest request body accepted (bytes); larger ones are answered 413 unread.
+    Setting("MAX_REQUEST_BYTES", parse_positive_int, default=1024 * 1024),
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
     Setting("WORKER_METRICS_PORT", parse_port, default=9100),
     Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
@@ -344,6 +399,9 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
         "AAI_PORTAL_URL": values["AAI_PORTAL_URL"] or PORTAL_URLS[values["ENVIRONMENT"]],
         # Flask's session signing key (the dashboard's login session), as in the original.
         "SECRET_KEY": values["JWT_SECRET_KEY"],
+        # Flask's own name: Werkzeug stops reading a streamed body there (aai.http_edge).
+        "MAX_CONTENT_LENGTH": values["MAX_REQUEST_BYTES"],
+        "RATELIMIT_STORAGE_OPTIONS": ratelimit_storage_options(values["RATELIMIT_STORAGE_URI"]),
         "SQLALCHEMY_DATABASE_URI": _database_url(values, problems),
     }
     derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(

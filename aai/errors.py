@@ -5,9 +5,10 @@ summary) and `field_errors`. A 500 carries the request id and never a stack trac
 """
 
 from flask import Flask, current_app, g, jsonify
+from flask_limiter import RateLimitExceeded
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 
 class FieldErrorSchema(Schema):
@@ -134,6 +135,10 @@ class ServiceUnavailableError(ApiError):
     status = 503
 
 
+class RequestTooLargeError(ApiError):
+    status = 413
+
+
 # webargs nests messages under the request location; those names are not fields.
 REQUEST_LOCATIONS = {
     "json",
@@ -220,9 +225,29 @@ def handle_unexpected_error(error: Exception):
     return error_response(body, 500)
 
 
+# --- the edge: abuse limits (D12, aai.limits) and the request body limit (aai.http_edge) ------
+
+TOO_MANY_REQUESTS = "Too many requests. Please try again later."
+
+
+def handle_rate_limit_exceeded(error: RateLimitExceeded):
+    """A breached limit, without naming it; Flask-Limiter's after-request hook then adds
+    `Retry-After` and the `X-RateLimit-*` headers to this answer."""
+    return handle_api_error(TooManyRequestsError(TOO_MANY_REQUESTS))
+
+
+def handle_body_too_large(error: RequestEntityTooLarge):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return handle_api_error(
+        RequestTooLargeError(f"Request body too large: at most {limit} bytes are accepted.")
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Registered at app level (not on blueprints) so routing 404/405 are covered too."""
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit_exceeded)
+    app.register_error_handler(RequestEntityTooLarge, handle_body_too_large)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ValidationError, handle_marshmallow_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -1,37 +1,38 @@
 """Abuse limits (D12) with Flask-Limiter: unauthenticated endpoints per client address, the
-email-change code per user. A breach answers 429 in the D2 shape with `Retry-After`.
+email-change code per user. A breach answers 429 in the D2 shape with `Retry-After`
+(rendered by aai.errors).
 
 Storage is `RATELIMIT_STORAGE_URI` (`memory://` by default). Memory storage is per process:
-with N gunicorn workers a client gets up to N times each limit; use a shared storage (e.g.
-Redis, which needs the `redis` package) where that matters. Behind a proxy, the client address
-is only right when the proxy hop count is configured (werkzeug's ProxyFix), never by trusting
-`X-Forwarded-For` blindly.
+with N gunicorn workers a client gets up to N times each limit; `redis://...` shares the counts
+between workers and replicas. Behind a proxy, the client address is only right when
+`TRUSTED_PROXY_HOPS` is set (aai.http_edge), never by trusting `X-Forwarded-For` blindly.
+
+The limiter is one per process and keeps the storage of the last app it was bound to: a
+process serves one app, and tests that need another storage run it in its own process.
 """
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, jsonify
-from flask_limiter import Limiter, RateLimitExceeded
+from flask import Flask, current_app
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from aai.identity.tokens import current_token
 
-TOO_MANY_REQUESTS = "Too many requests. Please try again later."
-
 # One limiter for the process; `init_limits` binds it to each app (no I/O: the storage is
-# only reached when a limit is checked).
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True, swallow_errors=True)
+# only reached when a limit is checked). When a shared storage cannot be reached, limits are
+# counted in this process until it answers again (checked with a growing back-off): an outage
+# of Redis neither fails requests nor lifts the limits.
+limiter = Limiter(
+    key_func=get_remote_address,
+    headers_enabled=True,
+    swallow_errors=True,
+    in_memory_fallback_enabled=True,
+)
 
 
 def init_limits(app: Flask) -> None:
     limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, too_many_requests)
-
-
-def too_many_requests(error: RateLimitExceeded):
-    response = jsonify({"detail": TOO_MANY_REQUESTS})
-    response.status_code = 429
-    return response
 
 
 def setting(name: str) -> Callable[[], str]:

@@ -1,7 +1,8 @@
 """JSON logs, one line per request, each carrying the request id (`X-Request-ID` in and out).
 
-Only method, path, status and timing are logged: never headers or bodies, so tokens and
-passwords cannot leak into logs.
+Only the client's address, method, path, status and timing are logged: never headers or
+bodies, so tokens and passwords cannot leak into logs. The address is the socket peer's, or the
+client's behind `TRUSTED_PROXY_HOPS` proxies (aai.http_edge).
 """
 
 import logging
@@ -72,6 +73,7 @@ def log_and_tag_response(response):
     access_logger.info(
         "request",
         extra={
+            "client": request.remote_addr,
             "method": request.method,
             "path": request.path,
             "status": response.status_code,

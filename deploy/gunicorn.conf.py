@@ -31,7 +31,12 @@ access_log_format = (
     '"request_id": "%({x-request-id}o)s"}'
 )
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn trusts no proxy: the app alone reads X-Forwarded-* headers, with its hop count
+# (TRUSTED_PROXY_HOPS, aai.http_edge). Trusting a proxy here too would let gunicorn set the
+# scheme from a header the app's hop count does not trust (0 hops: a forged X-Forwarded-Proto),
+# or answer 400 where X-Forwarded-Proto and X-Forwarded-Ssl disagree. gunicorn itself never
+# takes REMOTE_ADDR from X-Forwarded-For.
+forwarded_allow_ips = ""
 
 
 def on_starting(server):

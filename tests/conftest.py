@@ -18,6 +18,7 @@ from aai import create_app
 from aai.extensions import db
 from tests import factories
 from tests.pg_cluster import PostgresCluster, find_bindir
+from tests.redis_server import RedisServer, find_redis_server
 from tests.settings import emulator_settings
 
 BACKENDS = ("postgresql", "sqlite")
@@ -32,18 +33,45 @@ pytest_plugins = [
 ]
 
 
+def missing_server(reason: str) -> None:
+    """Skip the tests that need a server this machine lacks; under CI=true, fail them."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must run every test")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     bindir = find_bindir()
     if bindir is None:
-        reason = "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
-        pytest.skip(reason)
+        missing_server("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb)")
     cluster = PostgresCluster(bindir)
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """One throwaway Redis for the session (shared rate-limit storage), stopped at the end
+    whatever happens. Missing `redis-server` skips its tests, except under CI=true."""
+    executable = find_redis_server()
+    if executable is None:
+        missing_server("redis-server not found (Debian package redis-server)")
+    server = RedisServer(executable)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of the session's Redis, emptied for this test. The process-wide limiter keeps
+    the storage of the last app created: give it to apps in their own processes."""
+    redis_server.flush()
+    return redis_server.url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -41,17 +41,22 @@ def test_malformed_values_are_named_with_the_missing_ones():
     assert "JWT_SECRET_KEY is required" in message
 
 
-def test_flask_cli_exits_non_zero_with_one_message(tmp_path):
-    # Run from an empty directory so no .env file is picked up.
-    environment = {"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "ADMIN_ROLES": "{not json"}
-    result = subprocess.run(
+def flask_routes(environment: dict, directory: Path) -> subprocess.CompletedProcess:
+    """Start the app the way its commands do (`flask routes`), in `directory`."""
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), "routes"],
-        cwd=tmp_path,
+        cwd=directory,
         env=environment,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_flask_cli_exits_non_zero_with_one_message(tmp_path):
+    # Run from an empty directory so no .env file is picked up.
+    environment = {"PATH": "/usr/bin:/bin", "ENVIRONMENT": "production", "ADMIN_ROLES": "{not json"}
+    result = flask_routes(environment, tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.count("Invalid configuration") == 1
@@ -145,3 +150,70 @@ def test_invalid_sender_and_port_are_named():
     message = problems_of(settings(NO_REPLY_EMAIL_SENDER="not-an-email", SMTP_PORT="seventy"))
     assert "NO_REPLY_EMAIL_SENDER is malformed" in message
     assert "SMTP_PORT is malformed" in message
+
+
+# --- the edge: rate-limit storage, proxy hops, body limit
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "memory://",
+        # Nothing listens on port 9: the storage's client is built, no connection is made.
+        "redis://127.0.0.1:9/0",
+        "rediss://aai:secret@cache.internal:6380/1",
+        "redis+unix:///run/redis/redis.sock",
+        "redis+sentinel://127.0.0.1:9/mymaster",
+    ],
+)
+def test_rate_limit_storage_accepts_memory_and_redis(uri):
+    assert load_config(settings(RATELIMIT_STORAGE_URI=uri))["RATELIMIT_STORAGE_URI"] == uri
+
+
+@pytest.mark.parametrize(
+    ("uri", "problem"),
+    [
+        ("localhost:6379", "expected a URL starting with one of memory://, redis://, rediss://"),
+        ("memcached://cache:11211", "expected a URL starting with one of memory://, redis://"),
+        ("redis://:s3cret@cache:63790x/0", "Port could not be cast to integer value"),
+        ("redis:/cache", "expected a URL starting with one of memory://, redis://"),
+    ],
+)
+def test_bad_rate_limit_storage_is_one_problem_without_its_password(uri, problem):
+    message = problems_of(settings(RATELIMIT_STORAGE_URI=uri))
+    assert message.count("\n  - ") == 1
+    assert "RATELIMIT_STORAGE_URI is malformed" in message
+    assert problem in message
+    assert "s3cret" not in message
+
+
+def test_redis_storage_without_the_redis_package_is_one_message_at_start_up(tmp_path):
+    # A `redis` that cannot be imported, first on the path: as if the package were not installed.
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "redis" / "__init__.py").write_text("raise ImportError('not installed')\n")
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(tmp_path),
+        **settings(RATELIMIT_STORAGE_URI="redis://cache:6379/0"),
+    }
+    result = flask_routes(environment, tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    heading, problem = result.stderr.strip().splitlines()
+    assert heading == "Invalid configuration (1 problem(s)):"
+    assert problem.startswith(
+        "  - RATELIMIT_STORAGE_URI is malformed: 'redis' prerequisite not available."
+    )
+
+
+def test_proxy_hops_and_body_limit_defaults():
+    config = load_config(settings())
+    assert config["TRUSTED_PROXY_HOPS"] == 0
+    assert config["MAX_REQUEST_BYTES"] == config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_proxy_hops_and_body_limit_must_be_whole_numbers_in_range():
+    message = problems_of(settings(TRUSTED_PROXY_HOPS="-1", MAX_REQUEST_BYTES="0"))
+    assert "TRUSTED_PROXY_HOPS is malformed: expected zero or a positive whole number" in message
+    assert "MAX_REQUEST_BYTES is malformed: expected a positive whole number" in message
+    assert "TRUSTED_PROXY_HOPS is malformed" in problems_of(settings(TRUSTED_PROXY_HOPS="one"))
