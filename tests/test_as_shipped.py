@@ -276,8 +276,8 @@ def job_finished(log: Path, job: str) -> bool:
     return False
 
 
-def register_with_a_bundle(api: httpx.Client) -> None:
-    answer = api.post(
+def register_with_a_bundle(api: httpx.Client) -> httpx.Response:
+    return api.post(
         "/biocommons/register",
         json={
             "first_name": "Ada",
@@ -289,7 +289,6 @@ def register_with_a_bundle(api: httpx.Client) -> None:
             "bundles": [{"bundle_id": "tsi", "reason": "quolls"}],
         },
     )
-    assert answer.status_code == 200, answer.text
 
 
 def log_in_to_the_dashboard(api: httpx.Client, emulator) -> httpx.Response:
@@ -398,7 +397,8 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         # The start-up roles sync makes the bundle groups, their admin links and platform roles.
         roles_synced = lambda: job_finished(worker["log"], "sync_auth0_roles")  # noqa: E731
         wait_until(roles_synced, "the roles sync", running)
-        register_with_a_bundle(client)
+        registered = register_with_a_bundle(client)
+        assert registered.status_code == 200, registered.text + tail(api["log"])
         wait_until(
             lambda: any(TSI_ADMIN_EMAIL in envelope.rcpt_tos for envelope in mailbox.received),
             "the admin's email",
