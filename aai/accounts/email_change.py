@@ -7,7 +7,7 @@ address, then the code typed back.
 - Ten wrong attempts retire a code and answer 429. Attempts on one code are serialised with a
   row lock (PostgreSQL), so parallel guesses cannot exceed the ten.
 - The code email goes through the outbox like every other email (D7), so it exists only if the
-  code does; the worker polls every minute, well inside the code's 10 minutes.
+  code does; the worker polls every 10 s, well inside the code's 10 minutes.
 - On the right code: the database is changed (history row, new email) and flushed, then Auth0,
   then the view commits; a failed commit puts the old email back in Auth0. Until the change
   commits, the code stays usable, so an Auth0 outage does not waste it.
