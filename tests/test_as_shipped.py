@@ -125,14 +125,7 @@ def play_build_stage(filesystem: Filesystem, stage: Stage, tools: Path) -> None:
                 copy_into(filesystem, stage, source, destination)
         elif keyword == "RUN":
             command = filesystem.rewrite(arguments, stage.name)
-            result = subprocess.run(
-                ["/bin/sh", "-c", command],
-                cwd=workdir,
-                env=environment,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            result = run_to_the_end(["/bin/sh", "-c", command], environment, workdir, 300)
             assert result.returncode == 0, f"RUN {arguments}\n{result.stderr[-3000:]}"
 
 
@@ -176,6 +169,26 @@ def image(tmp_path_factory) -> tuple[Filesystem, Path, dict[str, str]]:
 
 
 # --- running the containers' commands ------------------------------------------------------
+
+
+def run_to_the_end(
+    argv: list[str], environment: dict, cwd: Path, timeout: float
+) -> subprocess.CompletedProcess:
+    """Run a command in its own process group; on a timeout nothing of the group survives."""
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    finally:
+        stop_group(process)
+    return subprocess.CompletedProcess(argv, process.returncode, out, err)
 
 
 def compose_services() -> dict:
@@ -225,14 +238,7 @@ def tail(log: Path) -> str:
 
 def run_once(command: list[str], environment: dict, cwd: Path) -> subprocess.CompletedProcess:
     executable = shutil.which(command[0], path=environment["PATH"])
-    return subprocess.run(
-        [executable, *command[1:]],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_to_the_end([executable, *command[1:]], environment, cwd, 120)
 
 
 def wait_until(check, what: str, running: list[dict], timeout: float = 45) -> None:
