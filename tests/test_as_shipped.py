@@ -362,7 +362,7 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
     where = run_once(["python", "-c", "import aai; print(aai.__file__)"], environment, workdir)
     assert where.stdout.startswith(str(filesystem.final / "venv")), where
 
-    # migrate: from WORKDIR as the image runs it, then again from an empty directory (a no-op).
+    # migrate: from WORKDIR as the image runs it, then from another directory (now a no-op).
     migrate = on_host(services["migrate"]["command"], filesystem)
     for cwd in (workdir, tmp_path):
         migrated = run_once(migrate, environment, cwd)
@@ -376,20 +376,13 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
     }
     with ExitStack() as stack:
-        api = stack.enter_context(
-            service(
-                on_host(services["api"]["command"], filesystem),
-                api_environment,
-                workdir,
-                tmp_path / "api.log",
+        api, worker = (
+            stack.enter_context(
+                service(on_host(services[name]["command"], filesystem), env, workdir, log)
             )
-        )
-        worker = stack.enter_context(
-            service(
-                on_host(services["worker"]["command"], filesystem),
-                environment,
-                workdir,
-                tmp_path / "worker.log",
+            for name, env, log in (
+                ("api", api_environment, tmp_path / "api.log"),
+                ("worker", environment, tmp_path / "worker.log"),
             )
         )
         running = [api, worker]
@@ -401,8 +394,9 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
 
         # A request that renders emails, then the worker's delivery through SMTP.
         # The start-up roles sync makes the bundle groups, their admin links and platform roles.
-        roles_synced = lambda: job_finished(worker["log"], "sync_auth0_roles")  # noqa: E731
-        wait_until(roles_synced, "the roles sync", running)
+        wait_until(
+            lambda: job_finished(worker["log"], "sync_auth0_roles"), "the roles sync", running
+        )
         registered = register_with_a_bundle(client)
         assert registered.status_code == 200, registered.text + tail(api["log"])
         wait_until(
