@@ -1,12 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
+"""The checkout's entry point: `gunicorn wsgi:app`, `flask --app wsgi ...` (see aai/wsgi.py)."""
 
-import sys
+from aai.wsgi import app
 
-from aai import create_app
-from aai.config import ConfigError
-
-try:
-    app = create_app()
-except ConfigError as error:
-    # One readable message naming every problem, and a non-zero exit, instead of a traceback.
-    sys.exit(str(error))
+__all__ = ["app"]

@@ -330,6 +330,7 @@ SETTINGS = (
     Setting("MAX_REQUEST_BYTES", parse_positive_int, default=1024 * 1024),
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
     Setting("WORKER_METRICS_PORT", parse_port, default=9100),
+    Setting("WORKER_HEARTBEAT_FILE", default="/tmp/aai-worker-heartbeat"),  # noqa: S108 - its own /tmp
     Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
     Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
     Setting("GALAXY_URL", parse_http_url),

@@ -18,8 +18,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 cors = CORS()
 
-# Absolute, so `flask db ...` works from any working directory.
-MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
+# Shipped inside the package (package data), so `flask db ...` works from the installed wheel in
+# any working directory.
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent / "migrations"
 
 
 def init_extensions(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""gunicorn settings for the API container: `gunicorn --config deploy/gunicorn.conf.py wsgi:app`.
+"""gunicorn settings for the API container: `gunicorn --config gunicorn.conf.py aai.wsgi:app`.
 
 Every value can be set from the environment. Workers default to 2 × CPUs + 1 with one thread
 each (sync workers: aai's requests are short and CPU-bound; more processes beat threads under

@@ -1,6 +1,7 @@
 """The deployment: the image's recipe, the compose file, and the exact commands the containers
 run (no Docker engine here), executed on loopback against PostgreSQL."""
 
+import json
 import os
 import re
 import signal
@@ -58,13 +59,39 @@ def test_compose_file_defines_the_rollout():
         assert "DB_HOST" in services[name]["environment"]
 
 
+def health_url(check: list[str]) -> str:
+    """The URL an HTTP health check command opens."""
+    assert check[0] == "CMD"
+    (url,) = re.findall(r"urlopen\('([^']+)'", " ".join(check))
+    return url
+
+
+def test_each_container_has_its_own_health_check():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    final_stage = (DEPLOY / "Dockerfile").read_text().rsplit("FROM ", 1)[1]
+    (image_check,) = re.findall(r"^HEALTHCHECK .*\n\s+CMD (.*)$", final_stage, flags=re.MULTILINE)
+    # The image's check is the API's (liveness: the process answers, database or not).
+    assert health_url(["CMD", *json.loads(image_check)]) == "http://127.0.0.1:8000/health"
+    assert health_url(services["api"]["healthcheck"]["test"]) == "http://127.0.0.1:8000/health"
+    # The worker serves no HTTP: its own check reads the heartbeat its scheduler refreshes.
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "flask", "worker-health"]
+    # The one-shot migration has none (the image's would call it unhealthy while it runs).
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+
+
+def test_compose_runs_the_image_command_for_the_api():
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    (command,) = re.findall(r"^CMD (.*)$", (DEPLOY / "Dockerfile").read_text(), flags=re.MULTILINE)
+    assert services["api"]["command"] == json.loads(command)
+
+
 @pytest.fixture
 def deployment(pg_cluster, tmp_path):
     """The containers' environment on loopback: a fresh database, metrics in multiprocess mode."""
     url = pg_cluster.create_database("aai_deploy")
     return {
         "PATH": os.environ["PATH"],
-        "FLASK_APP": "wsgi",
+        "FLASK_APP": "aai.wsgi",
         **settings(DB_URL=url, TESTING=None, ENABLE_PROMETHEUS_METRICS="true"),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
         "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
@@ -97,7 +124,7 @@ def test_migration_then_gunicorn_serve_with_aggregated_metrics(deployment):
     )
     assert migrate.returncode == 0, migrate.stderr
     api = subprocess.Popen(
-        [BIN / "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"), "wsgi:app"],
+        [BIN / "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"), "aai.wsgi:app"],
         cwd=REPO,
         env=deployment,
         stdout=subprocess.PIPE,

@@ -1,6 +1,8 @@
 """Migrations: the schema matches the original's, stays in step with the models, and adopts a
 database that the FastAPI service created without losing a row."""
 
+import contextlib
+import io
 import itertools
 import subprocess
 import sys
@@ -167,6 +169,36 @@ def test_downgrade_to_base_and_upgrade_again(fresh_database_url):
         "Galaxy Australia",
         "Structural Biology Platform",
     ]
+
+
+def migration_script(from_revision: str) -> list[str]:
+    """The SQL statements `flask db upgrade --sql` would give a DBA for a PostgreSQL database."""
+    # Offline: nothing connects to this address.
+    app = create_app(settings(DB_URL="postgresql+psycopg2://aai@127.0.0.1:9/aai"))
+    output = io.StringIO()
+    with app.app_context(), contextlib.redirect_stdout(output):
+        flask_migrate.upgrade(revision=f"{from_revision}:head", sql=True)
+    lines = [line for line in output.getvalue().splitlines() if not line.startswith("--")]
+    return [statement.strip() for statement in " ".join(lines).split(";") if statement.strip()]
+
+
+def test_index_builds_on_an_adopted_database_do_not_block_its_writes():
+    """From the original's schema on, every index aai adds is built CONCURRENTLY, outside any
+    transaction, without the requests' statement timeout; so is the one index it drops."""
+    in_transaction, timeout_lifted, builds = False, False, []
+    for statement in migration_script(BASELINE):
+        if statement in ("BEGIN", "COMMIT"):
+            in_transaction = statement == "BEGIN"
+        elif statement.startswith(("SET statement_timeout", "RESET statement_timeout")):
+            timeout_lifted = statement == "SET statement_timeout = 0"
+        elif statement.startswith(("CREATE INDEX", "DROP INDEX")):
+            builds.append(statement)
+            assert not in_transaction, statement
+            assert timeout_lifted, statement
+            assert statement.startswith(("CREATE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY"))
+    created = {row[2] for row in DOCUMENTED_ADDITIONS if row[0] == "index"}
+    assert {statement.split()[3] for statement in builds if "CREATE" in statement} >= created
+    assert not timeout_lifted  # reset before the connection goes back to the app
 
 
 def test_baseline_carries_the_original_head_revision(fresh_database_url):

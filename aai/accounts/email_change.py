@@ -7,7 +7,7 @@
 - Ten wrong attempts retire a code and answer 429. Attempts on one code are serialised with a
   row lock (PostgreSQL), so parallel guesses cannot exceed the ten.
 - The code email goes through the outbox like every other email (D7), so it exists only if the
-  code does; the worker polls every minute, well inside the code's 10 minutes.
+  code does; the worker polls every 10 s, well inside the code's 10 minutes.
 - On the right code: `change_email`, the one email change, also used by admins: database,
   then Auth0, then the view commits (the order of `aai.consistency`); a failed commit puts the
   old email back in Auth0. Until the change commits, the code stays usable, so an Auth0 outage

@@ -14,6 +14,7 @@ from flask_apscheduler import APScheduler
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.metrics import serve_worker_metrics
+from aai.worker.heartbeat import start_heartbeat
 from aai.worker.jobs import JOBS, SYNC_LOCK, Job, run_job
 from aai.worker.locks import job_lock
 from aai.worker.report import COUNTS, SyncReport
@@ -131,6 +132,7 @@ def worker_command(email_only: bool) -> None:
         raise click.ClickException("The worker does not run with FLASK_DEBUG set; unset it.")
     jobs = tuple(job for job in JOBS if job.email or not email_only)
     scheduler = build_scheduler(current_app._get_current_object(), jobs)
+    start_heartbeat(scheduler, current_app.config["WORKER_HEARTBEAT_FILE"])
     if current_app.config["ENABLE_PROMETHEUS_METRICS"]:
         serve_worker_metrics(current_app.config["WORKER_METRICS_PORT"])
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))

@@ -37,7 +37,7 @@ def dashboard_settings(server, **overrides):
 def app(database_url, emulator_server, request, tmp_path_factory):
     """The session app of tests/dashboard: the root one's, with the dashboard enabled, on its own
     database of the same backend (two apps migrating one SQLite file in one process would
-    leave the second app's pooled connection with foreign keys off: migrations/env.py turns
+    leave the second app's pooled connection with foreign keys off: aai/migrations/env.py turns
     them back on inside a still-open transaction when there is nothing to migrate)."""
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'aai_dashboard.sqlite3'}"

@@ -11,11 +11,14 @@ match on email and username) without scanning the user table. pg_trgm and INCLUD
 PostgreSQL features: on SQLite the same indexes are plain b-trees (the names must exist on both
 backends so the models and migrations agree). The partial indexes say `is_deleted IS false`,
 exactly as `Model.active()` does: the planners only use a partial index whose condition they
-can match to the query's.
+can match to the query's. The indexes are built concurrently (aai/migrations/online.py): adopting
+a database in service does not block its writes.
 """
 
 import sqlalchemy as sa
 from alembic import op
+
+from aai.migrations.online import index_builds
 
 revision = "c41d7a9e2b56"
 down_revision = "7b3e9c1f4d20"
@@ -27,8 +30,13 @@ SQLITE_LIVE = sa.text("is_deleted IS 0")
 
 
 def upgrade():
-    if op.get_bind().dialect.name == "postgresql":
+    if op.get_context().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    with index_builds():
+        create_indexes()
+
+
+def create_indexes():
     op.create_index(
         "ix_biocommons_user_live_id",
         "biocommons_user",
@@ -36,6 +44,7 @@ def upgrade():
         postgresql_include=["email_verified"],
         postgresql_where=LIVE,
         sqlite_where=SQLITE_LIVE,
+        postgresql_concurrently=True,
     )
     for column in ("email", "username"):
         op.create_index(
@@ -44,6 +53,7 @@ def upgrade():
             [column],
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
+            postgresql_concurrently=True,
         )
     op.create_index(
         "ix_platformmembership_live_platform_user",
@@ -52,6 +62,7 @@ def upgrade():
         postgresql_include=["approval_status"],
         postgresql_where=LIVE,
         sqlite_where=SQLITE_LIVE,
+        postgresql_concurrently=True,
     )
     op.create_index(
         "ix_platformmembership_live_platform_status_user",
@@ -59,6 +70,7 @@ def upgrade():
         ["platform_id", "approval_status", "user_id"],
         postgresql_where=LIVE,
         sqlite_where=SQLITE_LIVE,
+        postgresql_concurrently=True,
     )
     op.create_index(
         "ix_groupmembership_live_group_status_user",
@@ -66,6 +78,7 @@ def upgrade():
         ["group_id", "approval_status", "user_id"],
         postgresql_where=LIVE,
         sqlite_where=SQLITE_LIVE,
+        postgresql_concurrently=True,
     )
 
 
