@@ -1,26 +1,28 @@
-"""The short-lived caches of hot admin answers."""
+"""The per-process caches of hot admin answers: entries hold for one cache version."""
 
 import time
 
-from aai.caching import SharedTTLCache
+from aai.caching import VersionedCache
 
 
-def test_values_are_reused_until_they_expire():
+def test_values_are_reused_until_they_expire(app):
     calls = []
-    cache = SharedTTLCache(ttl=0.2)
+    cache = VersionedCache(ttl=0.2)
 
     def compute():
         calls.append(1)
         return len(calls)
 
-    assert cache.get_or_compute("key", compute) == 1
-    assert cache.get_or_compute("key", compute) == 1
-    assert cache.get_or_compute("other", compute) == 2
-    time.sleep(0.25)
-    assert cache.get_or_compute("key", compute) == 3
+    with app.test_request_context():
+        assert cache.get_or_compute("key", compute) == 1
+        assert cache.get_or_compute("key", compute) == 1
+        assert cache.get_or_compute("other", compute) == 2
+        time.sleep(0.25)
+        assert cache.get_or_compute("key", compute) == 3
 
 
-def test_zero_ttl_turns_caching_off():
-    cache = SharedTTLCache(ttl=0)
+def test_zero_ttl_turns_caching_off(app):
+    cache = VersionedCache(ttl=0)
     values = iter(range(10))
-    assert [cache.get_or_compute("key", lambda: next(values)) for _ in range(3)] == [0, 1, 2]
+    with app.test_request_context():
+        assert [cache.get_or_compute("key", lambda: next(values)) for _ in range(3)] == [0, 1, 2]
