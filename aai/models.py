@@ -409,4 +409,6 @@ class CacheVersionBump(Base):
 
     __tablename__ = "aai_cache_version_bump"
 
-    transaction_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    transaction_id: Mapped[int] = mapped_column(
+        sa.BigInteger, primary_key=True, autoincrement=False
+    )

@@ -58,7 +58,13 @@ DOCUMENTED_ADDITIONS = {
         "TRIGGER DEFERRABLE INITIALLY DEFERRED",
     ),
     *(
-        ("index", table, f"pk_{table}", f"CREATE UNIQUE INDEX pk_{table} ON public.{table} {key}", "")
+        (
+            "index",
+            table,
+            f"pk_{table}",
+            f"CREATE UNIQUE INDEX pk_{table} ON public.{table} {key}",
+            "",
+        )
         for table, key in (
             ("aai_cache_version", "USING btree (id)"),
             ("aai_cache_version_bump", "USING btree (transaction_id)"),

@@ -91,15 +91,16 @@ def _postgresql_triggers():
         )
 
 
+SQLITE_BUMP = "UPDATE aai_cache_version SET version = random();"
+
+
 def _sqlite_triggers():
     # SQLite has no statement triggers, sequences or deferred triggers; it has one writer at a
     # time, and random() never repeats a value a rolled-back transaction had set.
     for table in CACHED_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER aai_cache_{table}_{event.lower()} AFTER {event} ON {table} "
-                "BEGIN UPDATE aai_cache_version SET version = random(); END"
-            )
+            name = f"aai_cache_{table}_{event.lower()}"
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {SQLITE_BUMP} END")
 
 
 def downgrade():

@@ -436,7 +436,7 @@ def test_a_deep_page_after_a_write_is_where_offset_says(client, admin_world):
     )
     now = sorted(["auth0|0", *(person.id for person in population)])
     assert page_ids(deep + 1) == now[deep * 50 : (deep + 1) * 50]
-    assert page_ids(deep + 2) == now[(deep + 1) * 50 :]
+    assert page_ids(deep + 2) == now[(deep + 1) * 50 : (deep + 2) * 50]
     assert page_ids(1)[0] == "auth0|0"
 
 
