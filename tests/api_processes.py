@@ -18,6 +18,7 @@ from pathlib import Path
 
 import flask_migrate
 import httpx
+import psycopg2
 
 from aai import create_app
 from aai.extensions import db
@@ -54,6 +55,16 @@ def migrated_database(url: str, settings: dict[str, str], seed: Callable[[], Non
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+def run_sql(dsn: str, statement: str) -> None:
+    """One statement in its own connection, committed: an operator's manual SQL."""
+    connection = psycopg2.connect(dsn)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
 
 
 def start_api(environment: dict[str, str], directory: Path, workers: int = 2) -> ApiProcess:

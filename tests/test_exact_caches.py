@@ -17,7 +17,7 @@ from aai.models import Platform, PlatformEnum
 from aai.worker.sync_users import sync_users
 from tests.admin_answers import AdminAnswers, flask_getter, read_answers
 from tests.api.admin_fixtures import ADMINS, create_member, seed_admin_database
-from tests.api_processes import migrated_database
+from tests.api_processes import migrated_database, run_sql
 from tests.conftest import IsolatedClient
 from tests.settings import emulator_settings
 
@@ -150,16 +150,6 @@ def committed(pg_cluster, emulator, make_token, tmp_path) -> Iterator[Committed]
     yield Committed(app, url.replace("postgresql+psycopg2", "postgresql"), headers)
     with app.app_context():
         db.engine.dispose()
-
-
-def run_sql(dsn: str, statement: str) -> None:
-    """One statement in its own connection, committed: an operator's manual SQL."""
-    connection = psycopg2.connect(dsn)
-    try:
-        with connection, connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def test_sql_committed_in_another_connection_shows_in_the_next_answers(committed):
