@@ -3,6 +3,8 @@
 import time
 
 from aai.caching import VersionedCache
+from aai.extensions import db
+from tests.factories import make_user
 
 
 def test_values_are_reused_until_they_expire(app):
@@ -26,3 +28,14 @@ def test_zero_ttl_turns_caching_off(app):
     values = iter(range(10))
     with app.test_request_context():
         assert [cache.get_or_compute("key", lambda: next(values)) for _ in range(3)] == [0, 1, 2]
+
+
+def test_a_value_read_over_uncommitted_writes_is_not_kept(app):
+    """The request's own write is in what it reads, but may yet roll back."""
+    cache = VersionedCache(ttl=60)
+    with app.test_request_context():
+        make_user()
+        assert cache.get_or_compute("key", lambda: "with my write") == "with my write"
+        db.session.rollback()
+        assert cache.get_or_compute("key", lambda: "committed") == "committed"
+        assert cache.get_or_compute("key", lambda: "recomputed") == "committed"
