@@ -191,3 +191,20 @@ def test_an_open_write_transaction_blocks_no_other_writer_and_counts_at_commit(c
     finally:
         slow.close()
     assert committed.answers().counts["pending"] == 0
+
+
+def test_a_writer_without_rights_on_the_cache_tables_still_changes_the_version(committed):
+    """The triggers' functions run as the migrating user: an operator's narrower role works."""
+    role = f"membership_editor_{next(database_numbers)}"
+    run_sql(
+        committed.dsn,
+        f"CREATE ROLE {role} LOGIN; GRANT SELECT, UPDATE ON platformmembership TO {role}",
+    )
+    assert committed.answers().counts["pending"] > 0
+    as_editor = committed.dsn.replace("postgres@", f"{role}@")
+    run_sql(
+        as_editor,
+        "UPDATE platformmembership SET approval_status = 'REVOKED' "
+        "WHERE approval_status = 'PENDING'",
+    )
+    assert committed.answers().counts["pending"] == 0

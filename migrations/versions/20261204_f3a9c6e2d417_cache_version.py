@@ -14,6 +14,8 @@ PostgreSQL: a statement-level trigger on each table notes the writing transactio
 the version to a fresh sequence value at COMMIT. The version row's lock orders the changes by
 commit and is held only while committing, not across a request's Auth0 call. The sequence keeps
 values unique even when a transaction that changed the row rolls back.
+The functions run as their owner (the migrating user), with the schema path of the migration, so
+a writer without rights on the cache tables (an operator's role) still changes the version.
 SQLite (tests, development): row triggers set the version to a random 64-bit value.
 Only additions: the original's tables are untouched.
 """
@@ -40,7 +42,8 @@ CACHED_TABLES = (
 
 POSTGRESQL_FUNCTIONS = (
     """
-    CREATE FUNCTION aai_cache_note_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION aai_cache_note_write() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
     BEGIN
         INSERT INTO aai_cache_version_bump (transaction_id) VALUES (txid_current())
         ON CONFLICT DO NOTHING;
@@ -48,7 +51,8 @@ POSTGRESQL_FUNCTIONS = (
     END $$
     """,
     """
-    CREATE FUNCTION aai_cache_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE FUNCTION aai_cache_bump_version() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
     BEGIN
         UPDATE aai_cache_version SET version = nextval('aai_cache_version_seq');
         DELETE FROM aai_cache_version_bump WHERE transaction_id = NEW.transaction_id;
