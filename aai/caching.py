@@ -26,6 +26,7 @@ from aai.models import CacheVersion
 MAX_ENTRIES = 10_000
 _MISSING = object()
 _VERSION = sa.select(CacheVersion.version).where(CacheVersion.id == 1)
+_REQUEST_VERSION = "aai.cache_version"
 # Set on a session from its first write to the end of its transaction (see session_has_written).
 _WROTE = "aai.wrote"
 
@@ -40,35 +41,44 @@ class VersionedCache:
         self._lock = threading.Lock()
 
     def put(self, key: Hashable, value: Any) -> None:
-        """Store a value this request read (e.g. the start of the next page)."""
-        if self.enabled and not session_has_written():
-            entry_key = (cache_version(), key)
-            with self._lock:
-                self._entries[entry_key] = value
+        """Store a value this request read after the version (e.g. the start of the next page);
+        nothing is stored when the request has read no version yet."""
+        version = _version_read_by_this_request()
+        if self.enabled and version is not None:
+            self._store(version, key, value)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if not self.enabled:
             return compute()
         # The version first: the value computed next then contains every write it stands for.
-        entry_key = (cache_version(), key)
+        version = cache_version()
         with self._lock:
             # One lookup: an entry can expire between `in` and `[]` (a KeyError).
-            value = self._entries.get(entry_key, _MISSING)
+            value = self._entries.get((version, key), _MISSING)
         if value is not _MISSING:
             return value
         value = compute()
-        self.put(key, value)
+        self._store(version, key, value)
         return value
+
+    def _store(self, version: int, key: Hashable, value: Any) -> None:
+        if not session_has_written():
+            with self._lock:
+                self._entries[(version, key)] = value
 
 
 def cache_version() -> int:
     """The committed cache version, read once per request."""
     if not has_request_context():
         return db.session.scalar(_VERSION)
-    values = request.environ.setdefault("aai.cache_version", [])
-    if not values:
-        values.append(db.session.scalar(_VERSION))
-    return values[0]
+    version = _version_read_by_this_request()
+    if version is None:
+        version = request.environ[_REQUEST_VERSION] = db.session.scalar(_VERSION)
+    return version
+
+
+def _version_read_by_this_request() -> int | None:
+    return request.environ.get(_REQUEST_VERSION) if has_request_context() else None
 
 
 def session_has_written() -> bool:

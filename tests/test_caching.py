@@ -39,3 +39,13 @@ def test_a_value_read_over_uncommitted_writes_is_not_kept(app):
         db.session.rollback()
         assert cache.get_or_compute("key", lambda: "committed") == "committed"
         assert cache.get_or_compute("key", lambda: "recomputed") == "committed"
+
+
+def test_a_value_put_before_the_request_read_the_version_is_not_kept(app):
+    """It may predate a write that the version, read after it, already stands for."""
+    cache = VersionedCache(ttl=60)
+    with app.test_request_context():
+        cache.put("key", "read before the version")
+        assert cache.get_or_compute("key", lambda: "computed") == "computed"
+        cache.put("key", "read after the version")
+        assert cache.get_or_compute("key", lambda: "computed") == "read after the version"
