@@ -1,20 +1,39 @@
-"""Short-lived, per-process caches for hot read-mostly answers (admins' scopes, counts, page
-totals). Entries live CACHE_TTL_SECONDS (0 turns caching off, as the tests do); a change made
-elsewhere shows within that time. Each app has its own caches."""
+"""Per-process caches of hot read-mostly answers (admins' scopes, live platforms and groups, list
+totals and counts, deep pages' starts), exact across processes and replicas.
+
+Every entry is keyed by the database's cache version (`aai_cache_version`), which triggers
+change with every committed write to the tables these answers read (migration f3a9c6e2d417), so
+an entry is only used while nothing it depends on has changed, whoever wrote. A request reads the
+version once, before it reads anything it caches, so what it computes contains at least every
+write committed under that version. Entries also expire after CACHE_TTL_SECONDS, which only
+bounds the memory that old versions' entries hold (0 turns caching off). Each app has its own
+caches (docs/decisions.md 52).
+"""
 
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import sqlalchemy as sa
 from cachetools import TTLCache
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from aai.extensions import db
+from aai.models import CacheVersion
 
 MAX_ENTRIES = 10_000
 _MISSING = object()
+_VERSION = sa.select(CacheVersion.version).where(CacheVersion.id == 1)
+_REQUEST_VERSION = "aai.cache_version"
+# Set on a session from its first write to the end of its transaction (see session_has_written).
+_WROTE = "aai.wrote"
 
 
-class SharedTTLCache:
-    """A thread-safe TTL cache; computing a missing value happens outside the lock."""
+class VersionedCache:
+    """A thread-safe cache whose entries hold for one cache version; computing a missing value
+    happens outside the lock."""
 
     def __init__(self, ttl: float):
         self.enabled = ttl > 0
@@ -22,30 +41,79 @@ class SharedTTLCache:
         self._lock = threading.Lock()
 
     def put(self, key: Hashable, value: Any) -> None:
-        """Store a value known without asking (e.g. the start of the next page)."""
-        if self.enabled:
-            with self._lock:
-                self._entries[key] = value
+        """Store a value this request read after the version (e.g. the start of the next page);
+        nothing is stored when the request has read no version yet."""
+        version = _version_read_by_this_request()
+        if self.enabled and version is not None:
+            self._store(version, key, value)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if not self.enabled:
             return compute()
+        # The version first: the value computed next then contains every write it stands for.
+        version = cache_version()
         with self._lock:
             # One lookup: an entry can expire between `in` and `[]` (a KeyError).
-            value = self._entries.get(key, _MISSING)
+            value = self._entries.get((version, key), _MISSING)
         if value is not _MISSING:
             return value
         value = compute()
-        self.put(key, value)
+        self._store(version, key, value)
         return value
+
+    def _store(self, version: int, key: Hashable, value: Any) -> None:
+        if not session_has_written():
+            with self._lock:
+                self._entries[(version, key)] = value
+
+
+def cache_version() -> int:
+    """The committed cache version, read once per request."""
+    if not has_request_context():
+        return db.session.scalar(_VERSION)
+    version = _version_read_by_this_request()
+    if version is None:
+        version = request.environ[_REQUEST_VERSION] = db.session.scalar(_VERSION)
+    return version
+
+
+def _version_read_by_this_request() -> int | None:
+    return request.environ.get(_REQUEST_VERSION) if has_request_context() else None
+
+
+def session_has_written() -> bool:
+    """Whether this request's transaction holds writes of its own, not yet committed.
+
+    What it reads then includes them, but the version does not change before COMMIT: storing
+    it would keep a write that may yet roll back. Rare (admin calls check their caches before
+    writing), so such values are simply not stored.
+    """
+    return db.session().info.get(_WROTE, False)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def init_caches(app: Flask) -> None:
     app.extensions["aai_caches"] = {
-        name: SharedTTLCache(app.config["CACHE_TTL_SECONDS"])
+        name: VersionedCache(app.config["CACHE_TTL_SECONDS"])
         for name in ("scopes", "counts", "page_starts")
     }
 
 
-def cache(name: str) -> SharedTTLCache:
+def cache(name: str) -> VersionedCache:
     return current_app.extensions["aai_caches"][name]

@@ -404,3 +404,24 @@ class EmailChangeOtp(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     total_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class CacheVersion(Base):
+    """aai addition (migration f3a9c6e2d417): one row (id 1) whose `version` changes, by trigger,
+    with every committed write to a table that a cached answer reads (aai.caching)."""
+
+    __tablename__ = "aai_cache_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class CacheVersionBump(Base):
+    """aai addition (PostgreSQL): the transactions that wrote a cached table and have not yet
+    committed; a deferred trigger changes the version at COMMIT and removes the row."""
+
+    __tablename__ = "aai_cache_version_bump"
+
+    transaction_id: Mapped[int] = mapped_column(
+        sa.BigInteger, primary_key=True, autoincrement=False
+    )

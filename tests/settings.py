@@ -17,8 +17,6 @@ BASE_SETTINGS = {
     "EMAIL_BACKEND": "console",
     "LOG_LEVEL": "WARNING",
     "ADMIN_ROLES": '["biocommons/role/biocommons/admin"]',
-    # Tests share one app across tests whose data differ: no cross-test caching.
-    "CACHE_TTL_SECONDS": "0",
 }
 
 

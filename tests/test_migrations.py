@@ -32,7 +32,7 @@ from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "d5a8f3b61c09"
+HEAD = "f3a9c6e2d417"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -40,6 +40,38 @@ DOCUMENTED_ADDITIONS = {
     ("column", "groupmembership", "requested_at", "timestamp with time zone", "YES"),
     ("column", "platformmembership", "rejection_reason", "character varying(255)", "YES"),
     ("column", "emailnotification", "body_text", "text", "YES"),
+    # The cache version (migration f3a9c6e2d417) and its commit-time trigger.
+    ("column", "aai_cache_version", "id", "integer", "NO"),
+    ("column", "aai_cache_version", "version", "bigint", "NO"),
+    ("column", "aai_cache_version_bump", "transaction_id", "bigint", "NO"),
+    ("constraint", "aai_cache_version", "pk_aai_cache_version", "p", "PRIMARY KEY (id)"),
+    (
+        "constraint",
+        "aai_cache_version_bump",
+        "pk_aai_cache_version_bump",
+        "p",
+        "PRIMARY KEY (transaction_id)",
+    ),
+    (
+        "constraint",
+        "aai_cache_version_bump",
+        "aai_cache_bump_version",
+        "t",
+        "TRIGGER DEFERRABLE INITIALLY DEFERRED",
+    ),
+    *(
+        (
+            "index",
+            table,
+            f"pk_{table}",
+            f"CREATE UNIQUE INDEX pk_{table} ON public.{table} {key}",
+            "",
+        )
+        for table, key in (
+            ("aai_cache_version", "USING btree (id)"),
+            ("aai_cache_version_bump", "USING btree (transaction_id)"),
+        )
+    ),
     *(
         ("index", table, name, f"CREATE INDEX {name} ON public.{table} {definition}", "")
         for table, name, definition in (

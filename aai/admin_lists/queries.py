@@ -131,7 +131,7 @@ def check_filters(filters: UserFilters) -> None:
 
 
 def _live_platforms_and_groups() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
-    """Ids of the live platforms and groups (a handful), cached like the admins' scopes."""
+    """Ids of the live platforms and groups (a handful), cached until one changes."""
 
     def query() -> tuple[frozenset[PlatformEnum], frozenset[str]]:
         platforms = db.session.scalars(sa.select(Platform.id).where(Platform.active()))
@@ -305,7 +305,8 @@ def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
 
 
 def count_users(scope: Scope, filters: UserFilters) -> int:
-    # Counting visits every matching user; totals are cached briefly (aai.caching).
+    # Counting visits every matching user; totals are cached until a user or membership
+    # changes (aai.caching).
     return cache("counts").get_or_compute(
         ("total", scope, filters),
         lambda: db.session.scalar(count_query(scope, filters), criteria_parameters(filters)),
@@ -350,8 +351,9 @@ def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> 
 
     One statement finds the page's ids and writes its JSON. OFFSET walks every row before the
     page, so from DEEP_OFFSET on a page starts after a remembered id instead (keyset paging):
-    the last id of the page before, kept for CACHE_TTL_SECONDS by whichever request last read
-    it, so scrolling on, or asking again, does not walk the list from the start.
+    the last id of the page before, remembered by whichever request last read it until a user
+    or membership changes (aai.caching), so scrolling on, or asking again, does not walk the
+    list from the start; after a write the page is found afresh, exactly where OFFSET says.
     """
     offset = min((page - 1) * per_page, MAX_OFFSET)
     after_id = ""
@@ -396,7 +398,7 @@ def _prepared_page(scope: Scope, shape: UserFilters, per_page: int, offset: int)
 
 
 def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | None:
-    """The id just before `offset` in the list (None past its end), remembered briefly."""
+    """The id just before `offset` in the list (None past its end), remembered until a write."""
 
     def walk() -> str | None:
         query = (

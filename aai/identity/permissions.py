@@ -47,8 +47,8 @@ def administered_group_ids(token: AccessToken) -> frozenset[str]:
 
 
 def _admin_scope(token: AccessToken) -> tuple[frozenset[PlatformEnum], frozenset[str]]:
-    """Per request, and for CACHE_TTL_SECONDS per set of role names (a hot path: every admin
-    call asks, and the links change rarely)."""
+    """Per request, and per set of role names until a link, role, platform or group changes
+    (aai.caching): a hot path, every admin call asks."""
     request_values = request_cache()
     if "admin_scope" not in request_values:
         request_values["admin_scope"] = cache("scopes").get_or_compute(
