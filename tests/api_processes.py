@@ -1,6 +1,6 @@
-"""Real API processes for tests of what only several processes show (replicas sharing one
-database, later one Redis): each is gunicorn with deploy/gunicorn.conf.py on its own loopback
-port, started from the checkout and stopped whatever happens.
+"""Real API processes, for tests of what only real processes show (replicas sharing one database
+and one Redis, proxies in front of gunicorn): each is gunicorn with deploy/gunicorn.conf.py on its
+own loopback port, started from the checkout and stopped whatever happens.
 
 Also a committed database for them: the suite's other tests run inside one transaction that is
 rolled back (tests/conftest.py), which other processes and connections cannot see.
@@ -38,6 +38,10 @@ class ApiProcess:
     base_url: str
     process: subprocess.Popen
     log: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from aai import create_app
-from tests.api_process import ApiProcess
+from tests.api_processes import api_processes
 from tests.dashboard.conftest import dashboard_settings
 from tests.settings import settings
 
@@ -117,17 +117,15 @@ def test_dashboard_callback_behind_an_alb(emulator_server, tmp_path):
 # --- the real server: gunicorn, as the image runs it
 
 
-def serve_and_ask(api: ApiProcess) -> tuple[str, list[str]]:
-    """Under gunicorn: the dashboard callback for a forged request, and the logged clients."""
-    api.start()
-    try:
+def serve_and_ask(api_settings: dict, directory) -> tuple[str, int, list[str]]:
+    """Under gunicorn: the dashboard callback for a forged request, the port, the logged
+    clients."""
+    with api_processes(api_settings, directory, count=1, workers=1) as (api,):
         start = httpx.get(f"{api.base_url}/db-admin/login", headers=FORGED)
-    finally:
-        log = api.stop()
-    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in api.output().splitlines() if line.startswith("{")]
     clients = [line["client"] for line in lines if line.get("message") == "request"]
     callback = parse_qs(urlsplit(start.headers["Location"]).query)["redirect_uri"][0]
-    return callback, clients
+    return callback, api.port, clients
 
 
 @pytest.mark.parametrize(
@@ -146,8 +144,7 @@ def test_gunicorn_leaves_forwarding_headers_to_the_app(
         LOG_LEVEL="INFO",
         TESTING=None,
     )
-    api = ApiProcess(settings_of_api, tmp_path)
-    callback, clients = serve_and_ask(api)
-    expected_base = callback_base if hops == "1" else f"{callback_base}:{api.port}"
+    callback, port, clients = serve_and_ask(settings_of_api, tmp_path)
+    expected_base = callback_base if hops == "1" else f"{callback_base}:{port}"
     assert callback == f"{expected_base}/db-admin/auth/auth0"
     assert clients[-1] == client

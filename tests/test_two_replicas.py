@@ -1,5 +1,6 @@
-"""Two API replicas on one database (issue 13 acceptance): a write through one, or by the
-worker's sync, shows in the very next answer of the other, whose caches were warm."""
+"""Two API replicas on one database and one Redis (issue 13 acceptance): a write through one, or
+by the worker's sync, shows in the very next answer of the other, whose caches were warm; and a
+rate limit of N per minute admits N in total across both."""
 
 import itertools
 import subprocess
@@ -20,6 +21,8 @@ from tests.settings import emulator_settings
 
 FLASK = Path(sys.executable).parent / "flask"
 REASON = {"reason": "left the lab"}
+LIMIT = 5
+AVAILABILITY_CHECK = "/utils/register/check-australian-research-institution?email=a@unsw.edu.au"
 database_numbers = itertools.count(1)
 
 
@@ -32,14 +35,15 @@ class Replicas:
 
 
 @pytest.fixture
-def replicas(pg_cluster, emulator, tmp_path) -> Iterator[Replicas]:
-    """Two gunicorn replicas (two workers each) on one migrated, seeded database."""
+def replicas(pg_cluster, emulator, redis_url, tmp_path) -> Iterator[Replicas]:
+    """Two gunicorn replicas (two workers each) on one migrated, seeded database and one
+    Redis."""
     url = pg_cluster.create_database(f"aai_replicas_{next(database_numbers)}")
     environment = {
         **emulator_settings(emulator, TESTING=None, DB_URL=url),
         "FLASK_APP": "wsgi",
-        # Rate limits across replicas: the shared Redis storage (RATELIMIT_STORAGE_URI from the
-        # redis_server fixture) goes here, and a limit test beside the cache test below.
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_AVAILABILITY": f"{LIMIT}/minute",
     }
     members = {}
 
@@ -138,3 +142,13 @@ def test_a_soft_deleted_platform_is_refused_as_a_filter_by_every_replica(replica
     dsn = replicas.environment["DB_URL"].replace("postgresql+psycopg2", "postgresql")
     run_sql(dsn, "UPDATE platform SET is_deleted = true WHERE id = 'BPA_DATA_PORTAL'")
     assert statuses() == {404}
+
+
+def test_a_rate_limit_admits_its_number_in_total_across_replicas(replicas):
+    # Four times the limit, alternating between the replicas and so between their 4 workers.
+    statuses = [
+        httpx.get(f"{replica.base_url}{AVAILABILITY_CHECK}").status_code
+        for replica in [replicas.first, replicas.second] * (2 * LIMIT)
+    ]
+    assert set(statuses) == {200, 429}
+    assert statuses.count(200) == LIMIT
