@@ -70,10 +70,10 @@ class VersionedCache:
 def cache_version() -> int:
     """The committed cache version, read once per request."""
     if not has_request_context():
-        return db.session.scalar(_VERSION)
+        return db.session.execute(_VERSION).scalar_one()
     version = _version_read_by_this_request()
     if version is None:
-        version = request.environ[_REQUEST_VERSION] = db.session.scalar(_VERSION)
+        version = request.environ[_REQUEST_VERSION] = db.session.execute(_VERSION).scalar_one()
     return version
 
 

@@ -1,7 +1,7 @@
 """The request class: malformed JSON becomes a D2 400, never Werkzeug's HTML error, and a body
 of unknown length over MAX_CONTENT_LENGTH a 413, never a truncated body."""
 
-from typing import IO
+from typing import IO, cast
 
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -44,5 +44,6 @@ class JsonRequest(Request):
         # exactly; only a server-terminated stream of unknown length needs the guard.
         limit = self.max_content_length
         if self.content_length is None and limit and "wsgi.input_terminated" in self.environ:
-            return StreamedBodyLimit(self.environ["wsgi.input"], limit)
+            # A binary stream like werkzeug's LimitedStream it extends (werkzeug casts it too).
+            return cast(IO[bytes], StreamedBodyLimit(self.environ["wsgi.input"], limit))
         return super().stream

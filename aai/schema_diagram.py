@@ -7,7 +7,7 @@ a test fails when the committed file no longer matches the models.
 from pathlib import Path
 
 import click
-from sqlalchemy import MetaData, Table
+from sqlalchemy import MetaData, Table, UniqueConstraint
 
 from aai.models import Base
 
@@ -27,9 +27,7 @@ def _column_line(table: Table, column) -> str:
     unique = {
         constraint.columns.keys()[0]
         for constraint in table.constraints
-        if getattr(constraint, "columns", None) is not None
-        and len(constraint.columns) == 1
-        and constraint.__class__.__name__ == "UniqueConstraint"
+        if isinstance(constraint, UniqueConstraint) and len(constraint.columns) == 1
     }
     keys = [
         key

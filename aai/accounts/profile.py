@@ -98,7 +98,7 @@ def avatar_url(first: str, last: str) -> str | None:
     ]
     if None in initials:
         return None
-    return f"https://ui-avatars.com/api/?name={''.join(initials)}&background=random"
+    return f"https://ui-avatars.com/api/?name={''.join(filter(None, initials))}&background=random"
 
 
 def change_name(auth0: Auth0Client, user: BiocommonsUser, first: str, last: str) -> dict:

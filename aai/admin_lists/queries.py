@@ -181,7 +181,9 @@ def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.Colu
     """
     alternatives = []
     if scope.platform_ids:
-        criteria = [PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))]
+        criteria: list[sa.ColumnElement[bool]] = [
+            PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
+        ]
         if status:
             criteria.append(PlatformMembership.approval_status == status)
         alternatives.append(_memberships(PlatformMembership, *criteria))
@@ -204,7 +206,9 @@ def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElem
     status = filters.platform_approval_status
     if filters.platform_scoped and not filters.group_scoped:
         # All on the same membership row, which must be on a platform the admin manages.
-        same_row = [PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))]
+        same_row: list[sa.ColumnElement[bool]] = [
+            PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
+        ]
         same_row += [
             PlatformMembership.platform_id == platform
             for platform in (filters.platform, filters.filter_platform)
@@ -358,9 +362,10 @@ def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> 
     offset = min((page - 1) * per_page, MAX_OFFSET)
     after_id = ""
     if offset >= DEEP_OFFSET:
-        after_id = _last_id_before(scope, filters, offset)
-        if after_id is None:
+        last_before = _last_id_before(scope, filters, offset)
+        if last_before is None:
             return "[]"
+        after_id = last_before
     shape, start = statement_shape(filters), 0 if after_id else offset
     if shape.search:
         # The best plan depends on the term (a rare user or thousands): planned every time.
@@ -415,7 +420,7 @@ def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | No
 
 def user_with_memberships(user_id: str) -> dict:
     """One user (e.g. GET /admin/users/<id>) in the list's shape."""
-    (user,) = json.loads(db.session.scalar(USER_JSON, {"user_id": user_id}))
+    (user,) = json.loads(db.session.execute(USER_JSON, {"user_id": user_id}).scalar_one())
     return user
 
 
@@ -488,8 +493,9 @@ _USER_COLUMNS = (
 
 def _users_json(*criteria) -> sa.ScalarSelect:
     """The users meeting `criteria`, in id order, with their memberships: a JSON array text."""
-    rows = sa.select(*_USER_COLUMNS).where(*criteria).order_by(BiocommonsUser.id)
-    rows = rows.subquery("user_row")
+    rows = (
+        sa.select(*_USER_COLUMNS).where(*criteria).order_by(BiocommonsUser.id).subquery("user_row")
+    )
     return sa.select(sa.cast(json_rows(rows, rows.c.id), sa.Text)).scalar_subquery()
 
 

@@ -33,7 +33,7 @@ def text(label: str, *, required: bool = True, max_length: int | None = None, **
                 max=max_length, error=f"{label} must be {max_length} characters or less."
             )
         )
-    messages = {
+    messages: dict[str, str | list | dict] = {
         "required": f"{label} is required.",
         "null": f"{label} is required." if required else f"{label} may not be null.",
         "invalid": f"{label} must be a string.",

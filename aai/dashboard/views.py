@@ -7,7 +7,9 @@ the AJAX endpoints are left out of every view's blueprint, so their URLs answer 
 
 import enum
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose, tools
@@ -88,7 +90,7 @@ def membership_label(membership: PlatformMembership | GroupMembership) -> str:
     return f"{membership_target(membership)} ↔ {membership.user.email}"
 
 
-LABELS = {
+LABELS: dict[type, Callable[[Any], str]] = {
     BiocommonsUser: user_label,
     Platform: lambda platform: platform.name,
     BiocommonsGroup: lambda group: group.name,
@@ -218,7 +220,12 @@ class ReadOnlyModelView(LoginRequired, ModelView):
         return name.replace("_", " ").capitalize()
 
     def create_blueprint(self, admin):
-        self._urls = [rule for rule in type(self)._urls if rule[1] not in WRITE_ENDPOINTS]
+        # _urls: flask_admin's (untyped) class attribute, narrowed here per instance.
+        self._urls = [
+            rule
+            for rule in type(self)._urls  # type: ignore[misc,has-type]
+            if rule[1] not in WRITE_ENDPOINTS
+        ]
         return super().create_blueprint(admin)
 
     def get_query(self):
@@ -274,10 +281,14 @@ class UserIdColumns:
     """For history tables, which hold user ids without ORM relationships: the `user` and
     `updated_by` columns show user labels, loaded for a whole page in one query."""
 
-    column_formatters = {"user": linked_user, "updated_by": linked_user}
+    column_formatters: dict[str, Callable[..., str]] = {
+        "user": linked_user,
+        "updated_by": linked_user,
+    }
 
     def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
+        # A mixin: always listed before flask_admin's ModelView, which defines get_list.
+        count, rows = super().get_list(*args, **kwargs)  # type: ignore[misc]
         ids = {row.user_id for row in rows} | {row.updated_by_id for row in rows}
         ids.discard(None)
         # Held on `g` so the session's identity map keeps them: `linked_user` then hits it.
@@ -365,7 +376,8 @@ class DeletedUserView(ReadOnlyModelView):
         return self.render("admin/aai_restore_user.html", user=user, form=form), status
 
     def _restore(self, user: BiocommonsUser, reason: str) -> ApiError | None:
-        restorer = db.session.get(BiocommonsUser, signed_in_user()["sub"])
+        admin = signed_in_user()
+        restorer = db.session.get(BiocommonsUser, admin["sub"]) if admin else None
         if restorer is None or restorer.is_deleted:
             return ForbiddenError(
                 "Your account is not (or no longer) in aai's database, so the restoration "

@@ -13,6 +13,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -93,6 +94,10 @@ def retry_delay(response: httpx.Response | None, attempt: int) -> float | None:
             wanted = None
         if wanted is not None:
             return wanted if wanted <= RETRY_AFTER_CAP_SECONDS else None
+    return backoff_delay(attempt)
+
+
+def backoff_delay(attempt: int) -> float:
     backoff = BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)
     return backoff * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
 
@@ -129,7 +134,7 @@ class Auth0Client:
             except httpx.TransportError as error:
                 if not idempotent or attempt == MAX_ATTEMPTS:
                     raise self._unreachable(error) from error
-                time.sleep(retry_delay(None, attempt))
+                time.sleep(backoff_delay(attempt))
                 continue
             if response.status_code == 401 and management and not token_refreshed:
                 self.forget_token()  # the cached token may have been revoked: one fresh try
@@ -374,7 +379,8 @@ class Auth0Client:
 
 def _ndjson_rows(chunks: Iterator[bytes]) -> Iterator[dict]:
     """Decode NDJSON from byte chunks, gunzipping when the stream starts with gzip's magic."""
-    decompressor = None
+    # zlib's decompress object, or False for plain NDJSON (decided by the first chunk).
+    decompressor: Any = None
     pending = b""
     for chunk in chunks:
         if decompressor is None:

@@ -164,10 +164,10 @@ def _administers_user(token: AccessToken, user_id: str, platforms_only: bool) ->
         PlatformMembership.platform_id.in_(administered_platform_ids(token)),
     )
     if platforms_only:
-        return db.session.scalar(select(on_platform))
+        return bool(db.session.scalar(select(on_platform)))
     in_group = exists().where(
         GroupMembership.user_id == user_id,
         GroupMembership.active(),
         GroupMembership.group_id.in_(administered_group_ids(token)),
     )
-    return db.session.scalar(select(on_platform | in_group))
+    return bool(db.session.scalar(select(on_platform | in_group)))

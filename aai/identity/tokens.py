@@ -105,7 +105,7 @@ class SigningKeys:
                 logger.warning("JWKS refresh failed, serving cached keys: %s", error)
                 self._expires_at = max(self._expires_at, now + self._cooldown)
                 return
-            self._keys, self._kids = keys, frozenset(key.kid for key in keys.keys)
+            self._keys, self._kids = keys, frozenset(key.kid for key in keys.keys if key.kid)
             self._expires_at = now + self._ttl
 
 

@@ -54,14 +54,14 @@ def run_step(step: str, checkpoint) -> SyncReport:
     auth0 = auth0_client()
     click.echo(f"Syncing {step}...")
     if step == "roles":
-        return sync_roles(auth0, db.session, checkpoint)
+        return sync_roles(auth0, db.session(), checkpoint)
     if step == "users":
         progress = Progress("users", auth0.list_users(page=0, per_page=1)["total"])
         try:
-            return sync_users(auth0, db.session, checkpoint, progress)
+            return sync_users(auth0, db.session(), checkpoint, progress)
         finally:
             progress.close()
-    return sync_memberships(auth0, db.session, checkpoint)
+    return sync_memberships(auth0, db.session(), checkpoint)
 
 
 def print_summary(reports: list[SyncReport], dry_run: bool) -> None:
@@ -131,7 +131,8 @@ def worker_command(email_only: bool) -> None:
         # Flask-APScheduler silently refuses to start in debug mode; fail loudly instead.
         raise click.ClickException("The worker does not run with FLASK_DEBUG set; unset it.")
     jobs = tuple(job for job in JOBS if job.email or not email_only)
-    scheduler = build_scheduler(current_app._get_current_object(), jobs)
+    # current_app is werkzeug's LocalProxy, typed as the Flask app it stands for.
+    scheduler = build_scheduler(current_app._get_current_object(), jobs)  # type: ignore[attr-defined]
     start_heartbeat(scheduler, current_app.config["WORKER_HEARTBEAT_FILE"])
     if current_app.config["ENABLE_PROMETHEUS_METRICS"]:
         serve_worker_metrics(current_app.config["WORKER_METRICS_PORT"])

@@ -27,31 +27,31 @@ def commit() -> None:
 
 
 def run_roles():
-    return sync_roles(auth0_client(), db.session, commit)
+    return sync_roles(auth0_client(), db.session(), commit)
 
 
 def run_users():
-    return sync_users(auth0_client(), db.session, commit)
+    return sync_users(auth0_client(), db.session(), commit)
 
 
 def run_memberships():
-    return sync_memberships(auth0_client(), db.session, commit)
+    return sync_memberships(auth0_client(), db.session(), commit)
 
 
 def run_email_delivery():
     sender = current_app.config["NO_REPLY_EMAIL_SENDER"]
-    report = deliver_outbox(db.session, backend_for(current_app), commit, sender)
-    for status, count in outbox_depth(db.session).items():
+    report = deliver_outbox(db.session(), backend_for(current_app), commit, sender)
+    for status, count in outbox_depth(db.session()).items():
         OUTBOX_DEPTH.labels(status.value).set(count)
     return report
 
 
 def run_otp_cleanup():
-    return cleanup_email_otps(db.session)
+    return cleanup_email_otps(db.session())
 
 
 def run_unverified_refresh():
-    return refresh_unverified_users(auth0_client(), db.session)
+    return refresh_unverified_users(auth0_client(), db.session())
 
 
 # The sync steps share one lock: they must not interleave, in one worker, two workers, or a

@@ -16,7 +16,8 @@ def cleanup_email_otps(session: Session) -> SyncReport:
             or_(EmailChangeOtp.expires_at <= utc_now(), EmailChangeOtp.is_active.is_(False))
         )
     )
-    report.soft_deleted = result.rowcount or 0  # hard-deleted, counted as removals
+    # A DELETE returns a CursorResult (with rowcount); Session.execute is typed as any Result.
+    report.soft_deleted = result.rowcount or 0  # type: ignore[attr-defined]  # hard-deleted, counted as removals
     return report
 
 

@@ -46,8 +46,8 @@ MEMBERS_PER_CHECKPOINT = 1000
 class Target:
     """What a role grants: a platform or a group, with the matching membership model."""
 
-    model: type
-    history: type
+    model: type[PlatformMembership] | type[GroupMembership]
+    history: type[PlatformMembershipHistory] | type[GroupMembershipHistory]
     key_column: str
     key: object
 
@@ -162,9 +162,10 @@ def insert_approved(session: Session, target: Target, user_ids: list[str]) -> No
         }
         for user_id in user_ids
     ]
-    session.execute(insert(target.model.__table__), rows)
+    # A mapped class's __table__ is a Table; SQLAlchemy types it as any FromClause.
+    session.execute(insert(target.model.__table__), rows)  # type: ignore[arg-type]
     history = [{**row, "id": uuid.uuid4(), "reason": None} for row in rows]
-    session.execute(insert(target.history.__table__), history)
+    session.execute(insert(target.history.__table__), history)  # type: ignore[arg-type]
 
 
 def grant(session: Session, target: Target, membership, report: SyncReport) -> None:

@@ -137,7 +137,7 @@ def _apply(session: Session, batch: list[AuthUser], report: SyncReport) -> None:
         row.id: row
         for row in session.execute(select(*USER_STATE).where(BiocommonsUser.id.in_(ids)))
     }
-    new_rows = []
+    new_rows: list[dict] = []
     for incoming in batch:
         state = current.get(incoming.id)
         if not incoming.email:
@@ -145,11 +145,12 @@ def _apply(session: Session, batch: list[AuthUser], report: SyncReport) -> None:
         elif state is None:
             _collect_new(incoming, new_rows, report)
         elif _differs(state, incoming):
-            _update(session, session.get(BiocommonsUser, incoming.id), incoming, report)
+            _update(session, session.get_one(BiocommonsUser, incoming.id), incoming, report)
         else:
             report.unchanged += 1
     if new_rows:
-        session.execute(insert(BiocommonsUser.__table__), new_rows)
+        # A mapped class's __table__ is a Table; SQLAlchemy types it as any FromClause.
+        session.execute(insert(BiocommonsUser.__table__), new_rows)  # type: ignore[arg-type]
     session.flush()
 
 
@@ -229,7 +230,7 @@ def remove_users_missing_from_auth0(
             if error.status != 404:
                 report.skip("Auth0 lookup failed")
                 continue
-            delete_user_with_memberships(session, session.get(BiocommonsUser, user_id))
+            delete_user_with_memberships(session, session.get_one(BiocommonsUser, user_id))
             report.soft_deleted += 1
             continue
         report.skip("missing from export but present in Auth0")
