@@ -3,6 +3,7 @@
 Standalone: it imports nothing from `aai`, and the production image leaves it out.
 """
 
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -33,7 +34,8 @@ def create_app(seed: str | Path | dict | None = None, base_url: str | None = Non
     register_management(app)
     register_error_handlers(app)
     _enable_cors(app, emulator)
-    app.wsgi_app = EmulatorMiddleware(app.wsgi_app, emulator)
+    # Flask's documented way to wrap its WSGI app; mypy refuses assigning to a method.
+    app.wsgi_app = EmulatorMiddleware(app.wsgi_app, emulator)  # type: ignore[method-assign]
     return app
 
 
@@ -43,5 +45,7 @@ def set_base_url(app: Flask, base_url: str) -> None:
 
 def _enable_cors(app: Flask, emulator: Emulator) -> None:
     origins = sorted({origin for c in emulator.tenant.clients.values() for origin in c.web_origins})
-    resources = dict.fromkeys(BROWSER_ENDPOINTS, {"origins": origins})
+    resources: dict[str | re.Pattern[str], dict[str, object]] = dict.fromkeys(
+        BROWSER_ENDPOINTS, {"origins": origins}
+    )
     CORS(app, resources=resources, methods=["GET", "POST"], max_age=600)

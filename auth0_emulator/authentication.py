@@ -80,7 +80,7 @@ def authenticate_client(emulator: Emulator, values: dict) -> Client:
     if client is None:
         raise UNAUTHORIZED
     if not client.is_public and not hmac.compare_digest(
-        (secret or "").encode(), client.client_secret.encode()
+        (secret or "").encode(), (client.client_secret or "").encode()
     ):
         raise UNAUTHORIZED
     return client

@@ -77,7 +77,12 @@ class EmulatorClient:
         drop: bool = False,
         count: int = 1,
     ) -> dict:
-        fault = {"method": method, "path_prefix": path_prefix, "status": status, "drop": drop}
+        fault: dict[str, object] = {
+            "method": method,
+            "path_prefix": path_prefix,
+            "status": status,
+            "drop": drop,
+        }
         fault.update(retry_after=retry_after, delay=delay, count=count)
         return self.call("POST", "faults", fault)
 

@@ -8,6 +8,7 @@ bare; missing values are empty.
 import gzip
 import json
 import re
+from typing import Any
 
 from auth0_emulator.representation import user_json
 from auth0_emulator.tenant import Connection, User
@@ -38,7 +39,7 @@ def field_value(user: User, path: str, full: dict | None):
     """The value at `path` (`email`, `app_metadata.plan`, `identities[0].connection`)."""
     if path in _DIRECT:
         return getattr(user, path)
-    value = full
+    value: Any = full
     for name, index in _STEP.findall(path):
         if isinstance(value, dict) and name:
             value = value.get(name)

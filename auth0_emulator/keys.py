@@ -36,13 +36,13 @@ class SigningKeys:
         key = new_key()
         with self._lock:
             self._keys.append(key)
-        return key.kid
+        return key.kid  # type: ignore[return-value]  # auto_kid=True (new_key) always sets it
 
     def revoke_previous(self) -> list[str]:
         """Unpublish every key but the signing one. Returns the revoked `kid`s."""
         with self._lock:
             revoked, self._keys = self._keys[:-1], self._keys[-1:]
-        return [key.kid for key in revoked]
+        return [key.kid for key in revoked if key.kid]
 
     def jwks(self) -> dict:
         with self._lock:

@@ -45,7 +45,7 @@ class EmulatorMiddleware:
         if fault and fault.drop:
             _drop_connection(environ)
         if fault and fault.status:
-            return _fault_response(path, fault)(environ, recording_start_response)
+            return _fault_response(path, fault, fault.status)(environ, recording_start_response)
         return self.wsgi_app(environ, recording_start_response)
 
 
@@ -107,8 +107,7 @@ def _drop_connection(environ) -> None:
     raise ConnectionAbortedError("connection dropped by an injected fault")
 
 
-def _fault_response(path: str, fault: Fault) -> Response:
-    status = fault.status
+def _fault_response(path: str, fault: Fault, status: int) -> Response:
     error = _FAULT_ERRORS.get(status, "server_error" if status >= 500 else "invalid_request")
     message = f"Injected fault: {status}"
     if path.startswith(MANAGEMENT_PREFIX):

@@ -132,7 +132,7 @@ def userinfo():
     claims = emulator.keys.verify(header[7:]) if header.lower().startswith("bearer ") else None
     audiences = claims.get("aud") if claims else None
     user = emulator.tenant.user(claims["sub"]) if claims else None
-    if user is None or tokens.userinfo_audience(emulator) not in (audiences or []):
+    if not claims or user is None or tokens.userinfo_audience(emulator) not in (audiences or []):
         response = make_response("Unauthorized", 401)
         response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return response

@@ -68,12 +68,13 @@ class _Parser:
         return token
 
     def expression(self) -> Predicate:
-        parts, excluded = [self.conjunction()], []
+        parts: list[Predicate] = [self.conjunction()]
+        excluded: list[Predicate] = []
         while self.peek() not in (None, ")"):
             if self.peek() == "OR":
                 self.take()
             # A `-term` excludes whatever the operators around it (Lucene's MUST_NOT).
-            is_excluded = self.peek().startswith("-")
+            is_excluded = (self.peek() or "").startswith("-")
             (excluded if is_excluded else parts).append(self.conjunction())
         return lambda user: any(p(user) for p in parts) and all(e(user) for e in excluded)
 

@@ -1,7 +1,9 @@
 """What every Management API endpoint shares: the bearer token and its scopes, JSON bodies,
 query parameters and Auth0's offset pagination."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import overload
 
 from flask import Blueprint, g, request
 
@@ -30,7 +32,8 @@ def authenticate() -> None:
     claims = emulator.keys.verify(header[7:].strip())
     if claims is None:
         raise ManagementError(401, "Invalid token", "invalid_token")
-    audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
     if emulator.management_audience not in audiences:
         message = f"Bad audience: {' '.join(map(str, audiences))}"
         raise ManagementError(401, message, "invalid_token")
@@ -51,7 +54,7 @@ def json_body() -> dict:
     return body
 
 
-def check_types(body: dict, types: dict[str, type], nullable: frozenset = frozenset()) -> None:
+def check_types(body: dict, types: Mapping[str, type], nullable: frozenset = frozenset()) -> None:
     """400 for properties Auth0 does not know and values of the wrong JSON type."""
     unknown = sorted(set(body) - set(types))
     if unknown:
@@ -69,6 +72,10 @@ def _json_type(expected: type) -> str:
     return names.get(expected, expected.__name__)
 
 
+@overload
+def int_arg(name: str, default: int, low: int = 0, high: int | None = None) -> int: ...
+@overload
+def int_arg(name: str, default: None, low: int = 0, high: int | None = None) -> int | None: ...
 def int_arg(name: str, default: int | None, low: int = 0, high: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):

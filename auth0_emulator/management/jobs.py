@@ -81,7 +81,12 @@ def download(token: str, filename: str):
 
 
 def job_json(emulator: Emulator, job: Job) -> dict:
-    body = {"type": job.type, "status": job.status, "created_at": job.created_at, "id": job.id}
+    body: dict[str, object] = {
+        "type": job.type,
+        "status": job.status,
+        "created_at": job.created_at,
+        "id": job.id,
+    }
     if job.type != "users_export":
         return body
     body.update({key: value for key, value in job.details.items() if value is not None})

@@ -132,7 +132,9 @@ def _checkpoint_page(role: Role) -> dict:
     take = int_arg("take", DEFAULT_TAKE, 1, MAX_PER_PAGE)
     after = _decode_checkpoint(request.args.get("from"))
     members = emulator.tenant.members_after(role.id, after, take + 1)
-    body = {"users": [role_member_json(user, emulator.base_url) for user in members[:take]]}
+    body: dict[str, object] = {
+        "users": [role_member_json(user, emulator.base_url) for user in members[:take]]
+    }
     if len(members) > take:
         body["next"] = _encode_checkpoint(members[take - 1].user_id)
     return body

@@ -96,7 +96,8 @@ def create_user():
         user_metadata=body.get("user_metadata") or None,
         created_at=now,
         updated_at=now,
-        **{name: body.get(name) for name in _NAMES},
+        # The _NAMES fields are all `str | None`; mypy cannot tell which keywords a ** fills.
+        **{name: body.get(name) for name in _NAMES},  # type: ignore[arg-type]
     )
     try:
         emulator.tenant.add_user(user)
@@ -216,7 +217,7 @@ def _search(emulator: Emulator, query: str) -> list[User]:
         finder = emulator.tenant.user_by_email if exact[0] == "email" else _by_username
         found = finder(exact[1])
         same = found and str(getattr(found, exact[0])).lower() == exact[1].lower()
-        return [found] if same else []
+        return [found] if found and same else []
     try:
         predicate = compile_query(query)
     except QueryError as error:
