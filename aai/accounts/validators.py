@@ -6,6 +6,7 @@ in the order of the original (minimum length, maximum length, pattern).
 
 import re
 
+import email_validator
 from marshmallow import ValidationError
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9][-_a-z0-9]+")
@@ -98,9 +99,20 @@ def normalise_email(value: str) -> str:
         raise ValidationError("Email local part must be 64 characters or less.")
     if len(domain) > 254:
         raise ValidationError("Email domain must be 254 characters or less.")
-    if not local.isascii() or not EMAIL_PATTERN.fullmatch(value):
+    if not local.isascii() or not EMAIL_PATTERN.fullmatch(value) or not _syntax_valid(value):
         raise ValidationError("Please enter a valid email address.")
     return f"{local}@{domain.lower()}"
+
+
+def _syntax_valid(value: str) -> bool:
+    """email-validator's syntax check, as the original's pydantic EmailStr ran it: refuses what
+    the portal's pattern lets through but Auth0 or the mail service will not take (`a..b@`,
+    `.a@`, `a.@`, an all-numeric top-level domain, special-use names such as `.local`)."""
+    try:
+        email_validator.validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
 
 
 def validate_email(value: str) -> None:
