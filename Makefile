@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint format lock bench soak system-deps clean
+.PHONY: typecheck
 
 # Rebuilt from scratch whenever the lock or the project metadata changes, so the venv holds
 # exactly what the lock says (no stale leftovers).
@@ -24,12 +25,19 @@ system-deps:
 run: $(STAMP)
 	HOST=$(HOST) PORT=$(PORT) scripts/dev-stack.sh
 
-test: $(STAMP) system-deps lint
-	$(BIN)/pytest
+# The suite with branch coverage (floor: [tool.coverage.report] fail_under) and per-test time
+# limits; the per-package summary prints even when the floor or a test fails.
+test: $(STAMP) system-deps lint typecheck
+	$(BIN)/pytest --cov --cov-report= ; status=$$?; \
+		$(BIN)/python scripts/coverage_by_package.py; exit $$status
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Static types over aai/ and auth0_emulator/ (mypy; settings in pyproject.toml [tool.mypy]).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # Benchmarks print a table of measured values against the targets of the product spec.
 bench: $(STAMP)
