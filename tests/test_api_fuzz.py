@@ -13,6 +13,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+# Every operation of the schema, three callers each: 100-120 s measured on the shared 2-core
+# machine (issue 18); the suite's 30 s default per test is far too short.
+pytestmark = pytest.mark.timeout(300)
+
 CALLERS = ("galaxy", "biocommons", "plain")
 # What the issue asks: no 5xx, nothing outside the document (statuses, types, bodies,
 # headers), and no protected operation answering without a token. Semantic 4xx answers to

@@ -33,6 +33,9 @@ from tests.pg_cluster import free_port
 from tests.settings import emulator_settings
 from tests.world import RECAPTCHA_PASS
 
+# Builds and installs the wheel, then runs the image's commands: ~60 s measured (issue 18).
+pytestmark = pytest.mark.timeout(180)
+
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
 COMPOSE = REPO / "deploy" / "compose.yaml"

@@ -12,6 +12,9 @@ import pytest
 from tests.pg_cluster import free_port
 from tests.world import USER_IDS
 
+# The whole `make run` stack from scratch: ~12 s measured (issue 18), more on a busy machine.
+pytestmark = pytest.mark.timeout(60)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -19,6 +19,9 @@ from tests.api.admin_fixtures import ADMINS, create_member, seed_admin_database
 from tests.api_processes import REPO, ApiProcess, api_processes, migrated_database, run_sql
 from tests.settings import emulator_settings
 
+# Two gunicorn replicas, Redis and a worker sync: 5-8 s setup measured (issue 18).
+pytestmark = pytest.mark.timeout(60)
+
 FLASK = Path(sys.executable).parent / "flask"
 REASON = {"reason": "left the lab"}
 LIMIT = 5

@@ -20,6 +20,9 @@ from aai.worker.jobs import JOBS, SYNC_LOCK, run_job
 from aai.worker.locks import lock_key
 from tests.settings import emulator_settings, settings
 
+# Real `flask` processes, waited on for up to 90 s each (`finished`): the limit stays above it.
+pytestmark = pytest.mark.timeout(120)
+
 REPO = Path(__file__).resolve().parents[2]
 ALREADY_RUNNING = 75
 databases = (f"aai_commands_{number}" for number in itertools.count(1))
