@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from auth0_emulator.__main__ import main
 from tests.emulator.demo import DEMO
 from tests.emulator.wire import bearer, call, jwt_parts
 
@@ -100,3 +101,18 @@ def test_the_cli_serves_the_demo_seed_and_mints_tokens():
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_token_command_takes_roles_and_a_lifetime(emulator, capsys):
+    # In the test process (coverage sees it): the options the process test above leaves out.
+    arguments = ["token", "--base", emulator.url, "--user", "tsi.admin@example.org"]
+    assert main([*arguments, "--roles", "biocommons/role/galaxy/admin"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = jwt_parts(token)[1]
+    assert claims["sub"] == DEMO["tsi_admin"]
+    assert claims["https://biocommons.org.au/roles"] == ["biocommons/role/galaxy/admin"]
+    assert call("GET", f"{emulator.url}/userinfo", headers=bearer(token)).status == 200
+
+    assert main([*arguments, "--expires-in", "-60"]) == 0
+    expired = capsys.readouterr().out.strip()
+    assert call("GET", f"{emulator.url}/userinfo", headers=bearer(expired)).status == 401
