@@ -62,8 +62,8 @@ class SigningKeys:
     - One fetch at a time, in a background thread: a slow Auth0 holds no request for longer
       than `wait` seconds (callers wait for a fetch in flight until `wait` seconds after it
       started, then a cold cache answers 503 and a warm one serves the keys it holds).
-    - A fetch starts at most once per `cooldown` seconds, cold cache or not: forged kids and an
-      Auth0 outage cost at most one Auth0 fetch per cooldown.
+    - A fetch starts only `cooldown` seconds after the last one ended, cold cache or not:
+      forged kids and an Auth0 outage cost at most one Auth0 fetch per cooldown.
     - A key Auth0 stops publishing stops verifying once the keys are older than `refresh`: the
       next caller waits (as above) for the refreshed set.
     When a fetch fails, the keys already held keep serving: Auth0 being down must not lock
@@ -83,7 +83,8 @@ class SigningKeys:
         self._keys: KeySet | None = None
         self._kids: frozenset[str] = frozenset()
         self._fetched_at: float | None = None  # the last successful fetch
-        self._started_at: float | None = None  # the last fetch started, successful or not
+        self._started_at = 0.0  # when the fetch in flight started
+        self._ended_at: float | None = None  # when the last fetch ended, successful or not
         self._in_flight = False
         self._changed = threading.Condition()
 
@@ -103,9 +104,9 @@ class SigningKeys:
         return stale or kid not in self._kids
 
     def _start_fetch(self) -> None:
-        """Start a fetch unless one is in flight or the last one started within the cooldown."""
+        """Start a fetch unless one is in flight or the last one ended within the cooldown."""
         now = self._clock()
-        cooling = self._started_at is not None and now - self._started_at < self._cooldown
+        cooling = self._ended_at is not None and now - self._ended_at < self._cooldown
         if self._in_flight or cooling:
             return
         self._in_flight, self._started_at = True, now
@@ -127,7 +128,7 @@ class SigningKeys:
             if keys is not None:
                 self._keys, self._kids = keys, frozenset(key.kid for key in keys.keys)
                 self._fetched_at = self._clock()
-            self._in_flight = False
+            self._in_flight, self._ended_at = False, self._clock()
             self._changed.notify_all()
 
 
