@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from aai.config import ConfigError, load_config
 from aai.extensions import db
 from aai.identity.auth0 import (
     Auth0Client,
@@ -26,6 +27,7 @@ from aai.models import (
 from aai.worker.reconcile import reconcile_unknown_outcomes
 from tests.api.test_register import register
 from tests.pg_cluster import free_port
+from tests.settings import settings
 
 BUDGET = 1.5
 SLOW = 2.5  # each Auth0 call answers after this long: longer than the whole budget
@@ -173,3 +175,26 @@ def test_a_change_that_never_connected_is_not_an_unknown_outcome(emulator, outco
         client.delete_user("auth0|someone")
 
     assert outcomes == []
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (
+            {"AUTH0_REQUEST_BUDGET_SECONDS": "59"},
+            "AUTH0_REQUEST_BUDGET_SECONDS must be at most 45",
+        ),
+        (
+            {"AUTH0_JWKS_REFRESH_SECONDS": "10", "AUTH0_JWKS_COOLDOWN_SECONDS": "30"},
+            "AUTH0_JWKS_COOLDOWN_SECONDS must not exceed AUTH0_JWKS_REFRESH_SECONDS",
+        ),
+        ({"AUTH0_JWKS_WAIT_SECONDS": "0"}, "AUTH0_JWKS_WAIT_SECONDS is malformed"),
+    ],
+)
+def test_auth0_time_settings_are_checked_at_start(overrides, problem):
+    with pytest.raises(ConfigError) as raised:
+        load_config(settings(**overrides))
+    assert any(line.startswith(problem) for line in raised.value.problems)

@@ -123,8 +123,8 @@ def test_forged_kids_with_a_slow_jwks_hold_no_worker(emulator, make_token, tmp_p
 
     assert {status for status, _, _ in load.answers} <= {401, 503}
     assert all(isinstance(body.get("detail"), str) for _, _, body in load.answers)
-    assert max(seconds for _, seconds, _ in load.answers) < wait + 1.0
-    assert max(load.health_seconds) < 0.5
+    assert max(seconds for _, seconds, _ in load.answers) < wait + 1.5  # before: 6 s
+    assert max(load.health_seconds) < 1.0
     # A fetch is a discovery call then a JWKS call (the last one may not have reached it).
     discoveries, key_sets = arrivals(emulator, DISCOVERY_PATH), arrivals(emulator, JWKS_PATH)
     fetches = list(zip(discoveries, key_sets, strict=False))
