@@ -141,7 +141,7 @@ def note_unknown_outcome(outcome: UnknownOutcome) -> None:
     logger.warning(
         "Auth0 outcome unknown: %s (for %s); the worker will reconcile it",
         outcome.action,
-        outcome.user.user_id or outcome.user.email,
+        outcome.user.user_id or "a user being created",  # no email in the logs
     )
     if has_request_context():
         request.environ.setdefault(UNKNOWN_OUTCOMES_KEY, []).append(outcome)
