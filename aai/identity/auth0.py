@@ -162,7 +162,7 @@ def record_unknown_outcomes(response):
         db.session.commit()
     except Exception:  # the 503 must still reach the caller; the hourly sync repairs the rest
         db.session.rollback()
-        logger.exception("cannot record Auth0 changes of unknown outcome: %s", outcomes)
+        logger.exception("cannot record %d Auth0 change(s) of unknown outcome", len(outcomes))
     return response
 
 
