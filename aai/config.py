@@ -124,6 +124,10 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEV_DATABASE_URL = "sqlite:///aai.sqlite3"
 
 
+# gunicorn kills a request after 60 s (deploy/gunicorn.conf.py); Auth0 may use at most this.
+MAX_AUTH0_REQUEST_BUDGET_SECONDS = 45.0
+
+
 class ConfigError(Exception):
     """Raised with every configuration problem listed in one message."""
 
@@ -299,6 +303,14 @@ SETTINGS = (
     Setting("AUTH0_DB_CONNECTION", default="Username-Password-Authentication"),
     Setting("AUTH0_ALGORITHMS", parse_json_list, default=["RS256"]),
     Setting("AUTH0_TIMEOUT_SECONDS", parse_positive_float, default=10.0),
+    # Issue 14: time limits around Auth0 (docs/decisions.md 54). The Auth0 calls of one request
+    # share a budget well under gunicorn's 60 s timeout; Auth0's signing keys are re-read every
+    # AUTH0_JWKS_REFRESH_SECONDS, at most once per AUTH0_JWKS_COOLDOWN_SECONDS, and a request
+    # waits at most AUTH0_JWKS_WAIT_SECONDS for a key fetch in flight.
+    Setting("AUTH0_REQUEST_BUDGET_SECONDS", parse_positive_float, default=20.0),
+    Setting("AUTH0_JWKS_REFRESH_SECONDS", parse_positive_float, default=300.0),
+    Setting("AUTH0_JWKS_COOLDOWN_SECONDS", parse_non_negative_float, default=30.0),
+    Setting("AUTH0_JWKS_WAIT_SECONDS", parse_positive_float, default=3.0),
     Setting("JWT_SECRET_KEY", required=True),
     Setting("RECAPTCHA_SECRET", required=True),
     Setting(
@@ -408,10 +420,28 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
     derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         derived["SQLALCHEMY_DATABASE_URI"], values["DB_PREPARED_STATEMENTS"]
     )
+    problems.extend(auth0_time_problems(values))
     if values["EMAIL_BACKEND"] == "smtp" and not values["SMTP_HOST"]:
         problems.append("SMTP_HOST is required when EMAIL_BACKEND is smtp")
     derived.update(_dashboard_settings(values, derived["AUTH0_BASE_URL"], relaxed, problems))
     return derived
+
+
+def auth0_time_problems(values: dict[str, Any]) -> list[str]:
+    """The key cooldown must let the periodic refresh happen, and the request budget must leave
+    gunicorn's timeout (60 s) room for the rest of the request."""
+    problems = []
+    if values["AUTH0_JWKS_COOLDOWN_SECONDS"] > values["AUTH0_JWKS_REFRESH_SECONDS"]:
+        problems.append(
+            "AUTH0_JWKS_COOLDOWN_SECONDS must not exceed AUTH0_JWKS_REFRESH_SECONDS "
+            "(the cooldown would delay the refresh of the published keys)"
+        )
+    if values["AUTH0_REQUEST_BUDGET_SECONDS"] > MAX_AUTH0_REQUEST_BUDGET_SECONDS:
+        problems.append(
+            f"AUTH0_REQUEST_BUDGET_SECONDS must be at most {MAX_AUTH0_REQUEST_BUDGET_SECONDS:g} "
+            "(well under gunicorn's 60 s timeout)"
+        )
+    return problems
 
 
 def _dashboard_settings(

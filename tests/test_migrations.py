@@ -32,7 +32,7 @@ from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "f3a9c6e2d417"
+HEAD = "8c2e5b7a1f93"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -45,6 +45,13 @@ DOCUMENTED_ADDITIONS = {
     ("column", "aai_cache_version", "version", "bigint", "NO"),
     ("column", "aai_cache_version_bump", "transaction_id", "bigint", "NO"),
     ("constraint", "aai_cache_version", "pk_aai_cache_version", "p", "PRIMARY KEY (id)"),
+    # Changes whose Auth0 outcome is unknown (migration 8c2e5b7a1f93), for the worker.
+    ("column", "auth0_pending_check", "id", "uuid", "NO"),
+    ("column", "auth0_pending_check", "user_id", "character varying(255)", "YES"),
+    ("column", "auth0_pending_check", "email", "character varying(320)", "YES"),
+    ("column", "auth0_pending_check", "action", "character varying(255)", "NO"),
+    ("column", "auth0_pending_check", "created_at", "timestamp with time zone", "NO"),
+    ("constraint", "auth0_pending_check", "pk_auth0_pending_check", "p", "PRIMARY KEY (id)"),
     (
         "constraint",
         "aai_cache_version_bump",
@@ -70,6 +77,7 @@ DOCUMENTED_ADDITIONS = {
         for table, key in (
             ("aai_cache_version", "USING btree (id)"),
             ("aai_cache_version_bump", "USING btree (transaction_id)"),
+            ("auth0_pending_check", "USING btree (id)"),
         )
     ),
     *(

@@ -13,6 +13,7 @@ from aai.identity.auth0 import auth0_client
 from aai.metrics import JOB_RUNS, OUTBOX_DEPTH, SYNC_CHANGES
 from aai.worker.locks import job_lock
 from aai.worker.maintenance import cleanup_email_otps, refresh_unverified_users
+from aai.worker.reconcile import reconcile_unknown_outcomes
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_roles import sync_roles
 from aai.worker.sync_users import sync_users
@@ -44,6 +45,10 @@ def run_email_delivery():
     for status, count in outbox_depth(db.session).items():
         OUTBOX_DEPTH.labels(status.value).set(count)
     return report
+
+
+def run_reconcile():
+    return reconcile_unknown_outcomes(auth0_client(), db.session, commit)
 
 
 def run_otp_cleanup():
@@ -81,6 +86,8 @@ JOBS = (
     Job("sync_auth0_roles", run_roles, HOUR, 0, lock=SYNC_LOCK),
     Job("sync_auth0_users", run_users, HOUR, 15 * MINUTE, lock=SYNC_LOCK),
     Job("sync_auth0_memberships", run_memberships, HOUR, 30 * MINUTE, lock=SYNC_LOCK),
+    # Changes whose Auth0 outcome is unknown (issue 14): reconciled within two minutes.
+    Job("reconcile_auth0_outcomes", run_reconcile, MINUTE, MINUTE, lock=SYNC_LOCK),
     Job("refresh_unverified_users", run_unverified_refresh, HOUR, 45 * MINUTE),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
