@@ -130,7 +130,16 @@ class StreamedBodyLimit(LimitedStream):
 
 
 class JsonRequest(Request):
-    json_module = CheckedJson
+    @property
+    def json_module(self):
+        """What `get_json` decodes with: always the checked decoder."""
+        return CheckedJson
+
+    @json_module.setter
+    def json_module(self, provider) -> None:
+        # Flask gives every request the app's JSON provider; decoding keeps the checks, and
+        # encoding (the provider's other use) never goes through the request.
+        self.app_json_provider = provider
 
     def on_json_loading_failed(self, e: ValueError | None):
         raise BadRequestError("Malformed JSON body.")
