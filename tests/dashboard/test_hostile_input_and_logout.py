@@ -1,16 +1,19 @@
 """Issue 14 §8: logout ends the session on the server (a copied cookie stops working), bad list
 input gets a 400 page rather than a 500, and one-time email-change codes are never shown."""
 
+import re
+
 import pytest
 
 from aai.email.outbox import queue_email
 from aai.extensions import db
-from aai.models import EmailNotification
+from aai.models import BiocommonsUser, EmailNotification
 from tests.dashboard.conftest import (
     BIOCOMMONS_ADMIN,
     get,
     login_callback_url,
     path_of,
+    post,
     sign_in,
 )
 
@@ -99,3 +102,26 @@ def test_outbox_pages_never_show_a_one_time_code(admin_client):
     # Other emails are shown as sent.
     welcome_details = get(admin_client, f"/db-admin/email_notification/details/?id={welcome.id}")
     assert "Welcome" in welcome_details.text
+
+
+def test_a_restore_reason_with_a_nul_gets_a_400_page_and_restores_nobody(
+    admin_client, make_user, emulator
+):
+    user = make_user(email="gone@example.org", username="gone_user", is_deleted=True)
+    db.session.commit()
+    page = get(admin_client, "/db-admin/deleted_user/restore/", query_string={"id": user.id})
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    calls_before = len(emulator.requests())
+
+    answer = post(
+        admin_client,
+        "/db-admin/deleted_user/restore/",
+        query_string={"id": user.id},
+        data={"csrf_token": csrf, "reason": "back\x00again"},
+    )
+
+    assert answer.status_code == 400
+    assert 'id="bad-request"' in answer.text
+    db.session.expire_all()
+    assert db.session.get(BiocommonsUser, user.id).is_deleted
+    assert emulator.requests()[calls_before:] == []
