@@ -441,3 +441,18 @@ class Auth0PendingCheck(Base):
     email: Mapped[str | None] = mapped_column(sa.String(320))
     action: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class DashboardSession(Base):
+    """aai addition (migration 9d1e4b7c2a60): a dashboard login, held server-side so that
+    logging out ends it even for a copy of the cookie. The cookie carries a random id; only its
+    SHA-256 is stored. `user_id` is the Auth0 subject, without a foreign key: an admin may log
+    in before the sync has brought their row. No index but the key: the table holds only the
+    logins of the last hours."""
+
+    __tablename__ = "dashboard_session"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

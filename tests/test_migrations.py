@@ -32,7 +32,7 @@ from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "8c2e5b7a1f93"
+HEAD = "9d1e4b7c2a60"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -65,6 +65,20 @@ DOCUMENTED_ADDITIONS = {
         "aai_cache_bump_version",
         "t",
         "TRIGGER DEFERRABLE INITIALLY DEFERRED",
+    ),
+    # Dashboard sessions held server-side (migration 9d1e4b7c2a60).
+    ("column", "dashboard_session", "id_hash", "character varying(64)", "NO"),
+    ("column", "dashboard_session", "user_id", "character varying(255)", "NO"),
+    ("column", "dashboard_session", "created_at", "timestamp with time zone", "NO"),
+    ("column", "dashboard_session", "expires_at", "timestamp with time zone", "NO"),
+    ("constraint", "dashboard_session", "pk_dashboard_session", "p", "PRIMARY KEY (id_hash)"),
+    (
+        "index",
+        "dashboard_session",
+        "pk_dashboard_session",
+        "CREATE UNIQUE INDEX pk_dashboard_session ON public.dashboard_session "
+        "USING btree (id_hash)",
+        "",
     ),
     *(
         (

@@ -28,6 +28,8 @@ from wtforms.validators import DataRequired, Length
 from aai.accounts.deletion import restore_account
 from aai.consistency import commit_or_undo
 from aai.dashboard.auth import login_redirect, signed_in_user
+from aai.dashboard.bad_input import MAX_PAGE, BadListArgumentsError, with_bad_request_pages
+from aai.email.delivery import holds_one_time_code
 from aai.errors import ApiError, ForbiddenError
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
@@ -136,6 +138,16 @@ def revocation_reason(_view, _context, history, _name) -> str:
     return history.reason or ""
 
 
+ONE_TIME_CODE_HIDDEN = "(hidden: this email holds a one-time code)"
+
+
+def email_body(view, context, email: EmailNotification, name: str) -> Markup | str:
+    """An outbox body as sent, except that a one-time code is never shown."""
+    if holds_one_time_code(email):
+        return ONE_TIME_CODE_HIDDEN
+    return preformatted(view, context, email, name)
+
+
 def preformatted(_view, _context, model, name) -> Markup:
     return Markup('<pre class="mb-0" style="white-space: pre-wrap">{}</pre>').format(
         getattr(model, name) or ""
@@ -165,7 +177,11 @@ class UserEmailFilter(FilterLike):
 
 
 class LoginRequired:
-    """Every page needs a signed-in BioCommons admin; anonymous visitors go to the login."""
+    """Every page needs a signed-in BioCommons admin; anonymous visitors go to the login.
+    Refused input gets a 400 page on every dashboard page."""
+
+    def create_blueprint(self, admin):
+        return with_bad_request_pages(super().create_blueprint(admin))
 
     def is_accessible(self) -> bool:
         return signed_in_user() is not None
@@ -220,6 +236,13 @@ class ReadOnlyModelView(LoginRequired, ModelView):
     def create_blueprint(self, admin):
         self._urls = [rule for rule in type(self)._urls if rule[1] not in WRITE_ENDPOINTS]
         return super().create_blueprint(admin)
+
+    def _get_list_extra_args(self):
+        """The list page's arguments, refused when no page could honour them."""
+        args = super()._get_list_extra_args()
+        if not 0 <= args.page <= MAX_PAGE:
+            raise BadListArgumentsError(f"There is no page {args.page + 1} of this list.")
+        return args
 
     def get_query(self):
         return self._visible(super().get_query())
@@ -621,7 +644,7 @@ class EmailNotificationView(ReadOnlyModelView):
         "body_text": "Text body",
         "body_html": "HTML body (source)",
     }
-    column_formatters_detail = {"body_text": preformatted, "body_html": preformatted}
+    column_formatters_detail = {"body_text": email_body, "body_html": email_body}
     column_searchable_list = ["to_address", "from_address", "subject"]
     column_filters = [enum_filter(EmailNotification.status, "Status", EmailStatusEnum)]
     column_default_sort = ("created_at", True)

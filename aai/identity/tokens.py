@@ -29,6 +29,7 @@ from aai.errors import (
 )
 from aai.extensions import db
 from aai.models import BiocommonsUser
+from aai.requests import has_control_characters
 
 ROLES_CLAIM = "https://biocommons.org.au/roles"
 # Defaults of the AUTH0_JWKS_* settings (docs/decisions.md 54).
@@ -171,23 +172,33 @@ class TokenVerifier:
 
 
 def access_token_from(claims: dict) -> AccessToken:
+    """The token's claims as aai uses them. Auth0 never issues an id, role or address with a
+    control character in it: a token that has one is refused before any claim reaches the
+    database (PostgreSQL refuses NUL in text) or a log."""
     if ROLES_CLAIM not in claims:
         raise ForbiddenError(f"Missing required claim: {ROLES_CLAIM}")
     roles, permissions = claims[ROLES_CLAIM], claims.get("permissions", [])
     if not _is_string_list(roles) or not _is_string_list(permissions):
         raise NotAuthorizedError()
     email = claims.get("email")
+    email = email if isinstance(email, str) else None
+    if not _are_clean_strings([claims["sub"], *roles, *permissions, email or ""]):
+        raise NotAuthorizedError()
     return AccessToken(
         sub=claims["sub"],
         roles=frozenset(roles),
         permissions=tuple(permissions),
-        email=email if isinstance(email, str) else None,
+        email=email,
         claims=claims,
     )
 
 
 def _is_string_list(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _are_clean_strings(values: list) -> bool:
+    return all(isinstance(value, str) and not has_control_characters(value) for value in values)
 
 
 def init_auth(app: Flask) -> None:
