@@ -19,6 +19,7 @@ The rule, in the order it is checked:
 """
 
 import enum
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -71,19 +72,39 @@ ACCESS_OUTSIDE_YOUR_SCOPE = (
 )
 
 
+@dataclass(frozen=True)
+class Caller:
+    """An admin as the rule sees it: their live account and what they administer."""
+
+    user: BiocommonsUser
+    biocommons_admin: bool
+    platforms: frozenset = frozenset()
+    groups: frozenset = frozenset()
+
+    @classmethod
+    def with_token(cls, user: BiocommonsUser, token: AccessToken) -> "Caller":
+        return cls(
+            user,
+            is_biocommons_admin(token),
+            administered_platform_ids(token),
+            administered_group_ids(token),
+        )
+
+    @classmethod
+    def dashboard_admin(cls, user: BiocommonsUser) -> "Caller":
+        """The dashboard admits BioCommons admins only (checked at its login)."""
+        return cls(user, biocommons_admin=True)
+
+
 def may_act_on_account(
-    auth0: Auth0Client,
-    token: AccessToken,
-    caller: BiocommonsUser,
-    target: BiocommonsUser,
-    action: AccountAction,
+    auth0: Auth0Client, caller: Caller, target: BiocommonsUser, action: AccountAction
 ) -> None:
-    """Return if `caller` (holding `token`) may take `action` on `target`; else 403."""
-    if target.id == caller.id:
+    """Return if `caller` may take `action` on `target`; else 403."""
+    if target.id == caller.user.id:
         raise ForbiddenError(ACT_ON_YOURSELF_THROUGH_ME)
-    if is_biocommons_admin(token):
+    if caller.biocommons_admin:
         return
-    platforms, groups = administered_platform_ids(token), administered_group_ids(token)
+    platforms, groups = caller.platforms, caller.groups
     linking_groups = frozenset() if action in PLATFORM_ONLY else groups
     if not _has_approved_link(target.id, platforms, linking_groups):
         raise ForbiddenError(CANNOT_MANAGE_USER)

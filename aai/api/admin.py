@@ -11,7 +11,7 @@ import re
 from flask import Response, current_app, jsonify
 
 from aai.access import memberships
-from aai.access.authority import AccountAction, may_act_on_account
+from aai.access.authority import AccountAction, Caller, may_act_on_account
 from aai.access.memberships import group_membership, platform_membership
 from aai.accounts import deletion, email_change, profile
 from aai.accounts.username import UNCHANGED_FOR_ADMIN, change_username
@@ -201,7 +201,7 @@ def account_target(user_id: str, action: AccountAction) -> tuple[BiocommonsUser,
     (`aai.access.authority`) lets the caller take `action` on them; else 404 or 403."""
     target = find_live_user(user_id_from(user_id))
     actor = acting_admin()
-    may_act_on_account(auth0_client(), current_token(), actor, target, action)
+    may_act_on_account(auth0_client(), Caller.with_token(actor, current_token()), target, action)
     return target, actor
 
 
