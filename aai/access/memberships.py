@@ -184,11 +184,21 @@ def group_membership(user_id: str, group: BiocommonsGroup) -> GroupMembership:
 
 
 def _live_membership(model, of_owner, user_id: str, what: str):
-    """The user's live membership, else 404; a deleted account keeps its memberships (for a
-    restore), but they are not for acting on."""
-    membership = db.session.scalar(
-        select(model).where(model.user_id == user_id, of_owner, model.active())
+    """The user's live membership, locked for this transaction, else 404; a deleted account
+    keeps its memberships (for a restore), but they are not for acting on.
+
+    The row lock (`FOR UPDATE`; SQLite has one writer anyway) makes concurrent changes of one
+    membership take turns: the status each change checks is the one the previous change
+    committed (re-read, even if the session already held the row), so the loser of a race gets
+    the answer a second call would get, and Auth0 is called once.
+    """
+    query = (
+        select(model)
+        .where(model.user_id == user_id, of_owner, model.active())
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    membership = db.session.scalar(query)
     user = db.session.get(BiocommonsUser, user_id) if membership is not None else None
     if user is None or user.is_deleted:
         raise NotFoundError(f"{what} not found")
