@@ -38,24 +38,32 @@ class Race:
     api: ApiProcess
     environment: dict[str, str]
     member_id: str
+    member_email: str
+
+
+@pytest.fixture(scope="module")
+def race_api(pg_cluster, emulator_server, tmp_path_factory) -> Iterator[tuple]:
+    """gunicorn (four sync workers, the shipped settings) on a committed, seeded database."""
+    url = pg_cluster.create_database(f"aai_races_{next(database_numbers)}")
+    environment = emulator_settings(emulator_server, TESTING=None, DB_URL=url)
+    migrated_database(url, environment, seed_admin_database)
+    with api_processes(environment, tmp_path_factory.mktemp("races"), count=1, workers=4) as (api,):
+        yield api, environment
 
 
 @pytest.fixture
-def race(pg_cluster, emulator, tmp_path) -> Iterator[Race]:
-    """gunicorn (four sync workers) on a committed database holding a member whose TSI request
-    is pending and whose Galaxy request is pending."""
-    url = pg_cluster.create_database(f"aai_races_{next(database_numbers)}")
-    environment = emulator_settings(emulator, TESTING=None, DB_URL=url)
-    member = {}
-
-    def seed():
-        seed_admin_database()
-        member["id"] = create_member({"galaxy": "pending"}, {TSI: "pending"}).id
-
-    migrated_database(url, environment, seed)
-    emulator.add_fault("*", f"/api/v2/users/{member['id']}/roles", delay=AUTH0_LATENCY, count=50)
-    with api_processes(environment, tmp_path, count=1, workers=4) as (api,):
-        yield Race(api, environment, member["id"])
+def race(race_api, emulator) -> Race:
+    """A member (committed) whose TSI and Galaxy requests are pending; Auth0 slow on their
+    roles."""
+    api, environment = race_api
+    with create_app(environment).app_context():
+        member = create_member({"galaxy": "pending"}, {TSI: "pending"})
+        db.session.commit()
+        identity = member.id, member.email
+        db.session.remove()
+        db.engine.dispose()
+    emulator.add_fault("*", f"/api/v2/users/{identity[0]}/roles", delay=AUTH0_LATENCY, count=50)
+    return Race(api, environment, *identity)
 
 
 def headers_of(kind: str, make_token) -> dict:
@@ -77,19 +85,22 @@ def at_once(api: ApiProcess, calls: list[tuple[str, dict, dict | None]]) -> list
         return list(pool.map(post, calls))
 
 
-def stored(environment: dict[str, str], member_id: str) -> dict:
-    """What the database says about the member, read through a fresh connection."""
-    with create_app(environment).app_context():
+def stored(race: Race) -> dict:
+    """What the database and Auth0 say about the member, read through a fresh connection."""
+    with create_app(race.environment).app_context():
+        member_id = race.member_id
         group = db.session.scalar(select(GroupMembership).filter_by(user_id=member_id))
         platform = db.session.scalar(select(PlatformMembership).filter_by(user_id=member_id))
+        emails = select(func.count()).where(EmailNotification.to_address == race.member_email)
+        roles = auth0_role_names(member_id)
         answer = {
             "group_status": group.approval_status,
             "platform_status": platform.approval_status,
             "group_history": _count(GroupMembershipHistory, member_id),
             "platform_history": _count(PlatformMembershipHistory, member_id),
-            "emails": db.session.scalar(select(func.count()).select_from(EmailNotification)),
-            "tsi_role": TSI in auth0_role_names(member_id),
-            "galaxy_role": "biocommons/platform/galaxy" in auth0_role_names(member_id),
+            "emails": db.session.scalar(emails),
+            "tsi_role": TSI in roles,
+            "galaxy_role": "biocommons/platform/galaxy" in roles,
         }
         db.session.remove()
         db.engine.dispose()
@@ -114,7 +125,7 @@ def test_approve_and_reject_at_once_have_one_winner(race, emulator, make_token):
         [(f"{group}/approve", tsi_admin, None), (f"{group}/reject", tsi_admin, {"reason": "no"})],
     )
     assert sorted([approve.status_code, reject.status_code]) == [200, 400], (approve, reject)
-    after = stored(race.environment, race.member_id)
+    after = stored(race)
     assert after["group_history"] == 1  # the one change that won (the seed wrote none)
     if approve.status_code == 200:
         assert reject.json() == {"detail": "Only pending group requests can be rejected."}
@@ -135,7 +146,7 @@ def test_ten_approvals_at_once_grant_once_and_email_once(race, emulator, make_to
     answers = at_once(race.api, [(path, headers_of("tsi", make_token), None)] * 10)
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [200] + [400] * 9, [answer.text for answer in answers]
-    after = stored(race.environment, race.member_id)
+    after = stored(race)
     assert after["group_status"] is ApprovalStatusEnum.APPROVED
     assert after["tsi_role"] is True
     assert after["group_history"] == 1
@@ -148,7 +159,8 @@ def test_ten_platform_approvals_at_once_grant_once(race, emulator, make_token):
     path = f"/admin/users/{race.member_id}/platforms/{PlatformEnum.GALAXY.value}/approve"
     answers = at_once(race.api, [(path, headers_of("galaxy", make_token), None)] * 10)
     assert [answer.status_code for answer in answers] == [200] * 10
-    after = stored(race.environment, race.member_id)
+    after = stored(race)
     assert after["platform_status"] is ApprovalStatusEnum.APPROVED
     assert after["galaxy_role"] is True
+    assert after["platform_history"] == 10
     assert role_grants(emulator, race.member_id) == 1
