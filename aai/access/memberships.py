@@ -16,7 +16,7 @@ from sqlalchemy import select
 from aai.access.roles import platform_access_role_id, role_id_by_name
 from aai.consistency import Undo, nothing_to_undo
 from aai.email.outbox import first_name, queue_email
-from aai.errors import ApiError, BadRequestError, NotFoundError
+from aai.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.models import (
@@ -40,8 +40,18 @@ REJECTED = ApprovalStatusEnum.REJECTED
 REVOKED = ApprovalStatusEnum.REVOKED
 
 
+NO_ACTOR = "An admin's change must record the admin who made it."
+
+
 def _author_id(by: BiocommonsUser | None) -> str | None:
     return by.id if by is not None else None
+
+
+def _require_actor(admin: BiocommonsUser | None) -> BiocommonsUser:
+    """Admin changes are never anonymous (only the sync's automatic changes have no author)."""
+    if admin is None:
+        raise ForbiddenError(NO_ACTOR)
+    return admin
 
 
 def record_platform_history(membership: PlatformMembership) -> PlatformMembershipHistory:
@@ -212,6 +222,7 @@ def approve_platform(
     admin: BiocommonsUser | None,
 ) -> Undo:
     """Any status may be (re-)approved; the Auth0 role is granted only if the status changes."""
+    _require_actor(admin)
     granting = membership.approval_status is not APPROVED
     change_platform_status(membership, APPROVED, by=admin)
     if not granting:
@@ -226,6 +237,7 @@ def revoke_platform(
     admin: BiocommonsUser | None,
     reason: str | None,
 ) -> Undo:
+    _require_actor(admin)
     withdrawing = membership.approval_status is APPROVED
     change_platform_status(membership, REVOKED, by=admin, revocation_reason=reason)
     if not withdrawing:
@@ -240,6 +252,7 @@ def approve_group(
     admin: BiocommonsUser | None,
 ) -> Undo:
     """Approve a pending or revoked membership, grant the group's role, email the member."""
+    _require_actor(admin)
     if membership.approval_status not in (PENDING, REVOKED):
         raise BadRequestError("Only pending or revoked group memberships can be approved.")
     change_group_status(membership, APPROVED, by=admin)
@@ -273,6 +286,7 @@ def revoke_group(
     admin: BiocommonsUser | None,
     reason: str | None,
 ) -> Undo:
+    _require_actor(admin)
     withdrawing = membership.approval_status is APPROVED
     change_group_status(membership, REVOKED, by=admin, revocation_reason=reason)
     if not withdrawing:
@@ -291,6 +305,7 @@ def _withdraw(auth0: Auth0Client, user_id: str, role_id: str) -> Undo:
 
 
 def reject_group(membership: GroupMembership, admin: BiocommonsUser | None, reason: str) -> None:
+    _require_actor(admin)
     if membership.approval_status is not PENDING:
         raise BadRequestError("Only pending group requests can be rejected.")
     change_group_status(membership, REJECTED, by=admin, rejection_reason=reason)
@@ -298,6 +313,7 @@ def reject_group(membership: GroupMembership, admin: BiocommonsUser | None, reas
 
 def unreject_group(membership: GroupMembership, admin: BiocommonsUser | None) -> None:
     """Back to pending: the same request again, so its reason and request time are kept."""
+    _require_actor(admin)
     if membership.approval_status is not REJECTED:
         raise BadRequestError("Only rejected group requests can be unrejected.")
     change_group_status(
