@@ -95,8 +95,12 @@ def token_holds_admin_role(token: AccessToken) -> bool:
 
 
 def is_general_admin(token: AccessToken) -> bool:
-    """An admin role and a live account: a deleted or blocked admin has no authority (D16)."""
-    # The (cached) roles first: most callers hold no admin role and need no user lookup.
+    """The answer of `/me/is-general-admin` (the portal's menu): BioCommons admin by the token
+    alone, as the original (portal contract #4); else a known user holding any platform or group
+    admin role. The gates below ask more: a live account for every admin (D16)."""
+    if is_biocommons_admin(token):
+        return True
+    # The (cached) admin scope first: most callers hold no admin role and need no user lookup.
     return token_holds_admin_role(token) and current_user() is not None
 
 
