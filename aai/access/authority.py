@@ -115,40 +115,34 @@ def may_act_on_account(
 
 
 def _has_approved_link(user_id: str, platforms: frozenset, groups: frozenset) -> bool:
-    approved_platform = select(PlatformMembership.platform_id).where(
-        PlatformMembership.user_id == user_id,
-        PlatformMembership.active(),
-        PlatformMembership.approval_status == ApprovalStatusEnum.APPROVED,
+    return _holds_approved(
+        user_id,
         PlatformMembership.platform_id.in_(platforms),
-    )
-    approved_group = select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user_id,
-        GroupMembership.active(),
-        GroupMembership.approval_status == ApprovalStatusEnum.APPROVED,
         GroupMembership.group_id.in_(groups),
-    )
-    return bool(
-        db.session.scalar(approved_platform.limit(1)) or db.session.scalar(approved_group.limit(1))
     )
 
 
 def _has_access_outside(user_id: str, platforms: frozenset, groups: frozenset) -> bool:
     """Vetted access (a non-default platform, a group) that the caller does not administer."""
-    other_platform = select(PlatformMembership.platform_id).where(
-        PlatformMembership.user_id == user_id,
-        PlatformMembership.active(),
-        PlatformMembership.approval_status == ApprovalStatusEnum.APPROVED,
+    return _holds_approved(
+        user_id,
         PlatformMembership.platform_id.not_in([*platforms, *DEFAULT_PLATFORMS]),
-    )
-    other_group = select(GroupMembership.group_id).where(
-        GroupMembership.user_id == user_id,
-        GroupMembership.active(),
-        GroupMembership.approval_status == ApprovalStatusEnum.APPROVED,
         GroupMembership.group_id.not_in(groups),
     )
-    return bool(
-        db.session.scalar(other_platform.limit(1)) or db.session.scalar(other_group.limit(1))
-    )
+
+
+def _holds_approved(user_id: str, which_platforms, which_groups) -> bool:
+    """Whether the user has a live, approved membership on such a platform or in such a group."""
+    for model, which in ((PlatformMembership, which_platforms), (GroupMembership, which_groups)):
+        query = select(model.user_id).where(
+            model.user_id == user_id,
+            model.active(),
+            model.approval_status == ApprovalStatusEnum.APPROVED,
+            which,
+        )
+        if db.session.scalar(query.limit(1)) is not None:
+            return True
+    return False
 
 
 def holds_admin_role(auth0: Auth0Client, user_id: str) -> bool:
