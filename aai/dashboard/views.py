@@ -25,6 +25,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from aai.access.authority import AccountAction, Caller, may_act_on_account
 from aai.accounts.deletion import restore_account
 from aai.consistency import commit_or_undo
 from aai.dashboard.auth import login_redirect, signed_in_user
@@ -33,6 +34,7 @@ from aai.email.delivery import holds_one_time_code
 from aai.errors import ApiError, ForbiddenError
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
+from aai.identity.permissions import NO_LIVE_ACCOUNT, is_live_account
 from aai.models import (
     ApprovalStatusEnum,
     Auth0Role,
@@ -177,16 +179,20 @@ class UserEmailFilter(FilterLike):
 
 
 class LoginRequired:
-    """Every page needs a signed-in BioCommons admin; anonymous visitors go to the login.
+    """Every page needs a signed-in BioCommons admin with a live account (D16: a deleted or
+    blocked admin's login ends with their account); anonymous visitors go to the login.
     Refused input gets a 400 page on every dashboard page."""
 
     def create_blueprint(self, admin):
         return with_bad_request_pages(super().create_blueprint(admin))
 
     def is_accessible(self) -> bool:
-        return signed_in_user() is not None
+        user = signed_in_user()
+        return user is not None and is_live_account(user["sub"])
 
     def inaccessible_callback(self, name, **kwargs):
+        if signed_in_user() is not None:  # not live: a new login would not help
+            return abort(403, NO_LIVE_ACCOUNT)
         if request.method in ("GET", "HEAD"):
             return login_redirect()
         return abort(401)
@@ -396,6 +402,8 @@ class DeletedUserView(ReadOnlyModelView):
             )
         auth0 = auth0_client()
         try:
+            caller = Caller.dashboard_admin(restorer)
+            may_act_on_account(auth0, caller, user, AccountAction.RESTORE)
             # A savepoint, so that a failure (Auth0 refusing or down) undoes the restore and
             # nothing else: the page is shown again with the user still deleted.
             with db.session.begin_nested():

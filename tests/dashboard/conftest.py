@@ -68,7 +68,13 @@ def sign_in(client, sub: str = BIOCOMMONS_ADMIN_ID, lifetime: float = 3600) -> N
 
 
 @pytest.fixture
-def admin_client(client, emulator):
+def dashboard_admin(make_user):
+    """The BioCommons admin's live database row: dashboard pages need one (D16)."""
+    return make_user(id=BIOCOMMONS_ADMIN_ID, email=BIOCOMMONS_ADMIN[0], username="biocommons_admin")
+
+
+@pytest.fixture
+def admin_client(client, emulator, dashboard_admin):
     sign_in(client)
     return client
 

@@ -29,7 +29,7 @@ def copy_of_cookie(app, client):
     return other
 
 
-def test_a_cookie_stops_working_right_after_logout(app, client, emulator):
+def test_a_cookie_stops_working_right_after_logout(app, client, emulator, dashboard_admin):
     callback = login_callback_url(client, emulator, *BIOCOMMONS_ADMIN)
     assert get(client, path_of(callback)).status_code == 302
     copy = copy_of_cookie(app, client)
@@ -42,7 +42,7 @@ def test_a_cookie_stops_working_right_after_logout(app, client, emulator):
     assert path_of(answer.headers["Location"]).startswith("/db-admin/login")
 
 
-def test_logging_out_ends_only_that_session(app, client, emulator):
+def test_logging_out_ends_only_that_session(app, client, emulator, dashboard_admin):
     sign_in(client)
     elsewhere = app.test_client()
     sign_in(elsewhere)
