@@ -410,6 +410,11 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         assert b"ada@unsw.edu.au" in delivered
 
         # The dashboard (aai's templates and Flask-Admin's) and static files of dependencies.
+        # Its admin needs a live row: an operator's one-shot users sync, with the image's CLI.
+        synced = run_once(
+            on_host(["flask", "sync-auth0", "--users"], filesystem), environment, workdir
+        )
+        assert synced.returncode == 0, synced.stdout + synced.stderr
         dashboard = log_in_to_the_dashboard(client, emulator)
         assert dashboard.status_code == 200, dashboard.text
         assert "BioCommons Admin" in dashboard.text
