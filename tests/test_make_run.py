@@ -1,9 +1,17 @@
-"""`make run`'s stack comes up offline, serves a demo user's calls, and stops on Ctrl-C."""
+"""`make run`'s stack comes up offline, serves the demo, refuses a second stack without touching
+the first, runs the README's commands as written, and stops on Ctrl-C.
 
+The stack runs in a process group of its own; whatever happens, the fixture stops that whole
+group (SIGINT as Ctrl-C, then SIGTERM, then SIGKILL), so no process outlives the tests.
+"""
+
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -13,19 +21,84 @@ from tests.pg_cluster import free_port
 from tests.world import USER_IDS
 
 REPO = Path(__file__).resolve().parent.parent
+# A fresh shell: no venv on PATH, none of aai's settings.
+FRESH_SHELL = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
 
 
-def get(url: str, token: str | None = None) -> int:
+@dataclass
+class Stack:
+    process: subprocess.Popen
+    environment: dict[str, str]
+    api: str
+    emulator: str
+    log_dir: Path
+
+    def group_alive(self) -> bool:
+        return group_alive(self.process)
+
+    def stop(self, first_signal: signal.Signals = signal.SIGINT, patience: float = 30) -> str:
+        """Signal the group, then escalate; the output so far. The group is gone afterwards."""
+        return stop_group(self.process, first_signal, patience)
+
+
+def group_alive(process: subprocess.Popen) -> bool:
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_group(process: subprocess.Popen, first_signal: signal.Signals, patience: float) -> str:
+    """SIGINT (or `first_signal`), then SIGTERM, then SIGKILL to the process group, each given
+    time to end the leader and every other member; the leader's output."""
+    output = ""
+    for sent, wait in ((first_signal, patience), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        if not group_alive(process):
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sent)
+        deadline = time.monotonic() + wait
+        if process.returncode is None:
+            try:
+                output += process.communicate(timeout=wait)[0] or ""
+            except subprocess.TimeoutExpired:
+                continue
+        while group_alive(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return output
+
+
+def _restore_ctrl_c() -> None:
+    # A test run started in the background inherits SIGINT ignored, and bash cannot trap an
+    # ignored signal: give the stack the default a terminal's Ctrl-C would meet.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_stack(environment: dict[str, str], command=("scripts/dev-stack.sh",)):
+    return subprocess.Popen(
+        list(command),
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, signalled as a whole
+        preexec_fn=_restore_ctrl_c,
+    )
+
+
+def get(url: str, token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.get(url, headers=headers, timeout=10).status_code
+    return httpx.get(url, headers=headers, timeout=10)
 
 
-def wait_until_up(url: str, stack: subprocess.Popen, timeout: float = 90) -> None:
+def wait_until_up(stack: Stack, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert stack.poll() is None, stack.stdout.read()
+        assert stack.process.poll() is None, stack.process.stdout.read()
         try:
-            if get(url) == 200:
+            if get(f"{stack.api}/health").status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -33,43 +106,145 @@ def wait_until_up(url: str, stack: subprocess.Popen, timeout: float = 90) -> Non
     raise AssertionError("the stack did not come up")
 
 
-def mint_token(emulator_url: str) -> str:
-    body = {"sub": USER_IDS["biocommons.admin@example.org"]}
-    return httpx.post(f"{emulator_url}/_emulator/token", json=body, timeout=10).json()[
-        "access_token"
-    ]
+def mint_token(stack: Stack, email: str) -> str:
+    body = {"sub": USER_IDS[email]}
+    answer = httpx.post(f"{stack.emulator}/_emulator/token", json=body, timeout=10)
+    return answer.json()["access_token"]
 
 
-def test_stack_serves_a_demo_user_and_stops_on_ctrl_c(tmp_path):
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("stack")
     api_port, emulator_port = free_port(), free_port()
     environment = {
-        **os.environ,
+        **FRESH_SHELL,
         "PORT": str(api_port),
         "EMULATOR_PORT": str(emulator_port),
-        "DB_URL": f"sqlite:///{tmp_path / 'stack.sqlite3'}",
-        "LOG_DIR": str(tmp_path),
+        "DB_URL": f"sqlite:///{directory / 'stack.sqlite3'}",
+        "LOG_DIR": str(directory),
+        "WORKER_HEARTBEAT_FILE": str(directory / "heartbeat"),
     }
-    stack = subprocess.Popen(
-        ["scripts/dev-stack.sh"],
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+    running = Stack(
+        start_stack(environment),
+        environment,
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{emulator_port}",
+        directory,
     )
-    base = f"http://127.0.0.1:{api_port}"
     try:
-        wait_until_up(f"{base}/health", stack)
-        token = mint_token(f"http://127.0.0.1:{emulator_port}")
-        assert get(f"{base}/me/profile", token) == 200
-        assert get(f"{base}/admin/users", token) == 200
-        assert get(f"{base}/docs") == 200
+        wait_until_up(running)
+        yield running
     finally:
-        os.killpg(stack.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's process group
-        output = stack.communicate(timeout=60)[0]
+        running.stop()
+        assert not running.group_alive()
+
+
+def test_stack_serves_a_demo_user(stack):
+    token = mint_token(stack, "biocommons.admin@example.org")
+    assert get(f"{stack.api}/me/profile", token).status_code == 200
+    assert get(f"{stack.api}/admin/users", token).status_code == 200
+    assert get(f"{stack.api}/docs").status_code == 200
+
+
+def test_the_demo_admin_sees_pending_revoked_and_unverified_users(stack):
+    token = mint_token(stack, "biocommons.admin@example.org")
+    counts = get(f"{stack.api}/admin/users/counts", token).json()
+    assert counts["all"] > 0
+    assert counts["pending"] > 0
+    assert counts["revoked"] > 0
+    assert counts["unverified"] > 0
+
+
+def emulator_calls(stack: Stack) -> int:
+    return len(httpx.get(f"{stack.emulator}/_emulator/requests", timeout=10).json())
+
+
+def test_a_second_make_run_is_refused_at_once_and_changes_nothing(stack):
+    worker_log = (stack.log_dir / "worker.log").read_bytes()
+    calls = emulator_calls(stack)
+
+    started = time.monotonic()
+    second = subprocess.run(
+        ["make", "run"], cwd=REPO, env=stack.environment, capture_output=True, text=True
+    )
+
+    assert second.returncode != 0
+    assert time.monotonic() - started < 10
+    (message,) = [line for line in second.stderr.splitlines() if not line.startswith("make:")]
+    assert f"port {stack.api.rsplit(':', 1)[1]}" in message
+    assert "running stack" in message
+    assert "Starting" not in second.stdout
+    # Neither synced, migrated nor truncated anything of the first stack, which still serves.
+    assert emulator_calls(stack) == calls
+    assert (stack.log_dir / "worker.log").read_bytes()[: len(worker_log)] == worker_log
+    assert get(f"{stack.api}/health").status_code == 200
+
+
+def readme_blocks() -> list[list[str]]:
+    """The README's bash blocks, as lists of commands (continuation lines joined)."""
+    text = (REPO / "README.md").read_text()
+    blocks = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL):
+        lines = re.sub(r"\\\n\s*", "", block).splitlines()
+        commands = [line.split("  #")[0].strip() for line in lines]
+        blocks.append([command for command in commands if command and command[0] != "#"])
+    return blocks
+
+
+def as_written_here(stack: Stack, command: str) -> str:
+    """The command with the README's ports replaced by this stack's."""
+    api_port, emulator_port = stack.api.rsplit(":", 1)[1], stack.emulator.rsplit(":", 1)[1]
+    return command.replace(":8000", f":{api_port}").replace(":5001", f":{emulator_port}")
+
+
+def run_in_a_fresh_shell(stack: Stack, commands: list[str]) -> subprocess.CompletedProcess:
+    script = "set -e -o pipefail\n" + "\n".join(as_written_here(stack, c) for c in commands)
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        env=stack.environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def starts_and_stops_on_ctrl_c(stack: Stack, command: str, started: str) -> None:
+    """A command that runs until stopped: it prints `started`, then Ctrl-C ends all of it."""
+    process = start_stack(stack.environment, ("bash", "-c", as_written_here(stack, command)))
+    try:
+        deadline = time.monotonic() + 60
+        for line in process.stdout:
+            if started in line or time.monotonic() > deadline:
+                break
+        assert started in line, command
+    finally:
+        stop_group(process, signal.SIGINT, 20)
+    assert not group_alive(process)
+
+
+def test_every_readme_command_works_as_written(stack):
+    blocks = readme_blocks()
+    assert any("make sync ARGS=--dry-run" in block for block in blocks)
+    for commands in blocks:
+        if commands[0].startswith(("make run", "make test")):
+            continue  # the stack is running; the suite is this
+        lasting = [command for command in commands if command.startswith("make worker")]
+        others = [command for command in commands if command not in lasting]
+        result = run_in_a_fresh_shell(stack, others)
+        assert result.returncode == 0, (others, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr, others
+        for command in lasting:
+            starts_and_stops_on_ctrl_c(stack, command, "Worker started")
+
+
+def test_ctrl_c_stops_the_whole_stack(stack):
+    output = stack.stop(signal.SIGINT)
+
     assert "Stopped." in output
     assert "Summary:" in output
-    for port in (api_port, emulator_port):
+    assert not stack.group_alive()
+    assert not (stack.log_dir / "dev-stack.pid").exists()
+    for url in (stack.api, stack.emulator):
         with pytest.raises(httpx.ConnectError):
-            get(f"http://127.0.0.1:{port}/health")
+            get(f"{url}/health")
