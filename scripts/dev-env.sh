@@ -13,4 +13,5 @@ if [[ ! -x "$BIN/flask" ]]; then
   exit 1
 fi
 
-aai() { "$BIN/flask" --app wsgi --env-file dev.env "$@"; }
+FLASK=("$BIN/flask" --app wsgi --env-file dev.env)
+aai() { "${FLASK[@]}" "$@"; }

@@ -3,4 +3,4 @@
 # emulator on EMULATOR_PORT), from any directory: `scripts/dev-flask.sh sync-auth0 --dry-run`.
 set -euo pipefail
 source "$(dirname "$0")/dev-env.sh"
-exec "$BIN/flask" --app wsgi --env-file dev.env "$@"
+exec "${FLASK[@]}" "$@"

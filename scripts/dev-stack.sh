@@ -31,12 +31,13 @@ running_stack() {  # "pid N, <pid file>" of the stack whose pid file is in LOG_D
 }
 
 refuse_if_busy() {
-  local stack entry what host port
+  local stack entry what host port holder="another program"
   stack=$(running_stack) || stack=""
+  [[ -n $stack ]] && holder="the running stack ($stack)"
   for entry in "API $HOST $PORT" "emulator 127.0.0.1 $EMULATOR_PORT"; do
     read -r what host port <<<"$entry"
     if port_is_busy "$host" "$port" 2>/dev/null; then
-      echo "make run: port $port ($what) is busy, held by ${stack:+the running stack ($stack)}${stack:-another program}; nothing was started (stop it, or choose PORT/EMULATOR_PORT)." >&2
+      echo "make run: port $port ($what) is busy, held by $holder; nothing was started (stop it, or choose PORT/EMULATOR_PORT)." >&2
       exit 1
     fi
   done
@@ -64,21 +65,25 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-echo "Starting the Auth0 emulator on ${AUTH0_DOMAIN} (log: ${LOG_DIR}/emulator.log)"
-"$BIN/python" -m auth0_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" >"$LOG_DIR/emulator.log" 2>&1 &
-children+=($!)
-"$BIN/python" - "$AUTH0_DOMAIN" <<'EOF'
+wait_for() {  # until URL $1 answers; else exit naming $2
+  "$BIN/python" - "$1" "$2" <<'PY'
 import sys, time, urllib.request
-deadline = time.monotonic() + 30
+deadline = time.monotonic() + 60
 while True:
     try:
-        urllib.request.urlopen(f"{sys.argv[1]}/.well-known/openid-configuration", timeout=2)
+        urllib.request.urlopen(sys.argv[1], timeout=2)
         break
     except OSError:
         if time.monotonic() > deadline:
-            sys.exit("The Auth0 emulator did not start; see its log.")
+            sys.exit(f"{sys.argv[2]} did not start; see its log.")
         time.sleep(0.2)
-EOF
+PY
+}
+
+echo "Starting the Auth0 emulator on ${AUTH0_DOMAIN} (log: ${LOG_DIR}/emulator.log)"
+"$BIN/python" -m auth0_emulator --host 127.0.0.1 --port "$EMULATOR_PORT" >"$LOG_DIR/emulator.log" 2>&1 &
+children+=($!)
+wait_for "${AUTH0_DOMAIN}/.well-known/openid-configuration" "The Auth0 emulator"
 
 echo "Migrating the database..."
 aai db upgrade 2>"$LOG_DIR/migrate.log"
@@ -86,21 +91,26 @@ echo "Syncing the demo tenant from the emulator..."
 aai sync-auth0
 
 echo "Starting the worker (log: ${LOG_DIR}/worker.log)"
-aai worker >"$LOG_DIR/worker.log" 2>&1 &
+# Started directly, not through the `aai` function (a subshell): stop_all signals the servers.
+"${FLASK[@]}" worker >"$LOG_DIR/worker.log" 2>&1 &
 children+=($!)
+
+"${FLASK[@]}" run --host "$HOST" --port "$PORT" &
+children+=($!)
+wait_for "http://${HOST}:${PORT}/health" "The API"
+"$BIN/python" scripts/demo_data.py "http://${HOST}:${PORT}" "$AUTH0_DOMAIN"
 
 cat <<EOF
 
-aai is starting on http://${HOST}:${PORT}  (API docs: http://${HOST}:${PORT}/docs)
+aai is running on http://${HOST}:${PORT}  (API docs: http://${HOST}:${PORT}/docs)
 Get an access token for a demo user, then call the API with it:
 
-  TOKEN=\$($BIN/python -m auth0_emulator token --base ${AUTH0_DOMAIN} --user biocommons.admin@example.org)
-  curl -H "Authorization: Bearer \$TOKEN" http://${HOST}:${PORT}/me/profile
+  TOKEN=\$(make -s token DEMO_USER=biocommons.admin@example.org)
+  curl -H "Authorization: Bearer \$TOKEN" http://${HOST}:${PORT}/admin/users/counts
 
 Demo users: biocommons.admin, galaxy.admin, tsi.admin, approved.user, pending.user,
-unverified.user (all @example.org; passwords in auth0_emulator/README.md). Ctrl-C stops all.
+unverified.user (all @example.org; passwords and what each can try in
+auth0_emulator/README.md). \`make help\` lists the other commands. Ctrl-C stops all.
 
 EOF
-aai run --host "$HOST" --port "$PORT" &
-children+=($!)
 wait "${children[-1]}"

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,48 +26,64 @@ REPO = Path(__file__).resolve().parent.parent
 FRESH_SHELL = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"}
 
 
-@dataclass
-class Stack:
-    process: subprocess.Popen
-    environment: dict[str, str]
-    api: str
-    emulator: str
-    log_dir: Path
+class Group:
+    """A command started in a process group of its own, its output collected as it comes."""
 
-    def group_alive(self) -> bool:
-        return group_alive(self.process)
+    def __init__(self, command, environment: dict[str, str]):
+        self.process = subprocess.Popen(
+            list(command),
+            cwd=REPO,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, signalled as a whole
+            preexec_fn=_restore_ctrl_c,
+        )
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
-    def stop(self, first_signal: signal.Signals = signal.SIGINT, patience: float = 30) -> str:
-        """Signal the group, then escalate; the output so far. The group is gone afterwards."""
-        return stop_group(self.process, first_signal, patience)
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line)
 
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
 
-def group_alive(process: subprocess.Popen) -> bool:
-    try:
-        os.killpg(process.pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    def alive(self) -> bool:
+        """Is any process of the group left (the leader or anything it started)?"""
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
+    def wait_for_output(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.process.poll() is None, self.output
+            assert time.monotonic() < deadline, f"no {text!r} in:\n{self.output}"
+            time.sleep(0.2)
 
-def stop_group(process: subprocess.Popen, first_signal: signal.Signals, patience: float) -> str:
-    """SIGINT (or `first_signal`), then SIGTERM, then SIGKILL to the process group, each given
-    time to end the leader and every other member; the leader's output."""
-    output = ""
-    for sent, wait in ((first_signal, patience), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        if not group_alive(process):
-            break
+    def signal_and_wait(self, sent: signal.Signals, timeout: float) -> bool:
+        """Send `sent` to the group; True once every member is gone within `timeout`."""
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sent)
-        deadline = time.monotonic() + wait
-        if process.returncode is None:
-            try:
-                output += process.communicate(timeout=wait)[0] or ""
-            except subprocess.TimeoutExpired:
-                continue
-        while group_alive(process) and time.monotonic() < deadline:
+            os.killpg(self.process.pid, sent)
+        deadline = time.monotonic() + timeout
+        while self.alive() and time.monotonic() < deadline:
+            self.process.poll()  # reaps the leader, so the group can empty
             time.sleep(0.1)
-    return output
+        return not self.alive()
+
+    def stop(self) -> None:
+        """Ctrl-C, then SIGTERM, then SIGKILL to the whole group, until nothing of it is left."""
+        for sent, timeout in ((signal.SIGINT, 30), (signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+            if self.signal_and_wait(sent, timeout):
+                break
+        self.process.wait(timeout=10)
+        self.reader.join(timeout=10)
 
 
 def _restore_ctrl_c() -> None:
@@ -75,35 +92,18 @@ def _restore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_stack(environment: dict[str, str], command=("scripts/dev-stack.sh",)):
-    return subprocess.Popen(
-        list(command),
-        cwd=REPO,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group, signalled as a whole
-        preexec_fn=_restore_ctrl_c,
-    )
+@dataclass
+class Stack:
+    group: Group
+    environment: dict[str, str]
+    api: str
+    emulator: str
+    log_dir: Path
 
 
 def get(url: str, token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.get(url, headers=headers, timeout=10)
-
-
-def wait_until_up(stack: Stack, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert stack.process.poll() is None, stack.process.stdout.read()
-        try:
-            if get(f"{stack.api}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("the stack did not come up")
 
 
 def mint_token(stack: Stack, email: str) -> str:
@@ -124,19 +124,19 @@ def stack(tmp_path_factory):
         "LOG_DIR": str(directory),
         "WORKER_HEARTBEAT_FILE": str(directory / "heartbeat"),
     }
-    running = Stack(
-        start_stack(environment),
-        environment,
-        f"http://127.0.0.1:{api_port}",
-        f"http://127.0.0.1:{emulator_port}",
-        directory,
-    )
+    group = Group(["scripts/dev-stack.sh"], environment)
     try:
-        wait_until_up(running)
-        yield running
+        group.wait_for_output("aai is running on", timeout=180)  # after the demo data
+        yield Stack(
+            group,
+            environment,
+            f"http://127.0.0.1:{api_port}",
+            f"http://127.0.0.1:{emulator_port}",
+            directory,
+        )
     finally:
-        running.stop()
-        assert not running.group_alive()
+        group.stop()
+        assert not group.alive()
 
 
 def test_stack_serves_a_demo_user(stack):
@@ -211,16 +211,12 @@ def run_in_a_fresh_shell(stack: Stack, commands: list[str]) -> subprocess.Comple
 
 def starts_and_stops_on_ctrl_c(stack: Stack, command: str, started: str) -> None:
     """A command that runs until stopped: it prints `started`, then Ctrl-C ends all of it."""
-    process = start_stack(stack.environment, ("bash", "-c", as_written_here(stack, command)))
+    group = Group(["bash", "-c", as_written_here(stack, command)], stack.environment)
     try:
-        deadline = time.monotonic() + 60
-        for line in process.stdout:
-            if started in line or time.monotonic() > deadline:
-                break
-        assert started in line, command
+        group.wait_for_output(started, timeout=60)
+        assert group.signal_and_wait(signal.SIGINT, 20), group.output
     finally:
-        stop_group(process, signal.SIGINT, 20)
-    assert not group_alive(process)
+        group.stop()
 
 
 def test_every_readme_command_works_as_written(stack):
@@ -239,11 +235,11 @@ def test_every_readme_command_works_as_written(stack):
 
 
 def test_ctrl_c_stops_the_whole_stack(stack):
-    output = stack.stop(signal.SIGINT)
+    assert stack.group.signal_and_wait(signal.SIGINT, 30), stack.group.output
 
-    assert "Stopped." in output
-    assert "Summary:" in output
-    assert not stack.group_alive()
+    stack.group.reader.join(timeout=10)
+    assert "Stopped." in stack.group.output
+    assert "Summary:" in stack.group.output
     assert not (stack.log_dir / "dev-stack.pid").exists()
     for url in (stack.api, stack.emulator):
         with pytest.raises(httpx.ConnectError):

@@ -113,6 +113,7 @@ def run_job(app: Flask, job: Job):
 
 
 def record_changes(summary: dict) -> None:
-    for kind in ("created", "updated", "restored", "soft_deleted"):
-        if summary.get(kind):
-            SYNC_CHANGES.labels(summary["step"], kind).inc(summary[kind])
+    for part in (summary, *summary.get("related", ())):
+        for kind in ("created", "updated", "restored", "soft_deleted"):
+            if part.get(kind):
+                SYNC_CHANGES.labels(part["step"], kind).inc(part[kind])
