@@ -39,6 +39,7 @@ IDLE_TIMEOUT = timedelta(hours=1)
 SESSION_USER = "db_admin_user"
 SESSION_EXPIRES_AT = "db_admin_expires_at"
 SESSION_NEXT = "db_admin_next"
+SESSION_LOGGED_OUT = "db_admin_logged_out"  # the next anonymous page says so, once
 
 # The original's answers (30 §10).
 NO_ACCESS_TOKEN = "Could not get access token."  # noqa: S105 - a message, not a secret
@@ -87,7 +88,10 @@ def signed_in_user() -> dict | None:
 
 
 def login_redirect():
-    """Send an anonymous visitor to the login, remembering the page they asked for."""
+    """Send an anonymous visitor to the login, remembering the page they asked for; right
+    after a logout, say it happened instead (Auth0 brings the browser back here)."""
+    if session.pop(SESSION_LOGGED_OUT, False):
+        return render_template("admin/aai_logged_out.html")
     return redirect(url_for("db_admin_auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -134,6 +138,7 @@ def authorize_auth0():
 def logout():
     """End the dashboard session, then Auth0's, coming back to the dashboard."""
     session.clear()
+    session[SESSION_LOGGED_OUT] = True
     query = urlencode(
         {
             "returnTo": url_for(current_app.config["DASHBOARD_ENDPOINT"], _external=True),
