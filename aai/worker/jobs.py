@@ -12,7 +12,7 @@ from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.metrics import JOB_RUNS, OUTBOX_DEPTH, SYNC_CHANGES
 from aai.worker.locks import job_lock
-from aai.worker.maintenance import cleanup_email_otps, refresh_unverified_users
+from aai.worker.maintenance import cleanup_email_otps
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_roles import sync_roles
 from aai.worker.sync_users import sync_users
@@ -50,10 +50,6 @@ def run_otp_cleanup():
     return cleanup_email_otps(db.session)
 
 
-def run_unverified_refresh():
-    return refresh_unverified_users(auth0_client(), db.session)
-
-
 # The sync steps share one lock: they must not interleave, in one worker, two workers, or a
 # worker and `flask sync-auth0`.
 SYNC_LOCK = "auth0_sync"
@@ -81,7 +77,6 @@ JOBS = (
     Job("sync_auth0_roles", run_roles, HOUR, 0, lock=SYNC_LOCK),
     Job("sync_auth0_users", run_users, HOUR, 15 * MINUTE, lock=SYNC_LOCK),
     Job("sync_auth0_memberships", run_memberships, HOUR, 30 * MINUTE, lock=SYNC_LOCK),
-    Job("refresh_unverified_users", run_unverified_refresh, HOUR, 45 * MINUTE),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 

@@ -118,6 +118,14 @@ def test_changed_email_is_copied_with_history(auth0):
     assert (history.change, history.email) == ("auth0_sync", "approved.user@example.org")
 
 
+def test_a_verified_email_is_copied_by_the_users_sync(auth0):
+    """The hourly users sync is what keeps `email_verified` current (no refresh job)."""
+    full_sync(auth0)
+    auth0.update_user(UNVERIFIED, {"email_verified": True})
+    assert sync_users(auth0, db.session, flush).updated == 1
+    assert live_user(UNVERIFIED).email_verified is True
+
+
 def test_blocking_and_unblocking_in_auth0_is_mirrored(auth0):
     full_sync(auth0)
     auth0.update_user(APPROVED, {"blocked": True})
