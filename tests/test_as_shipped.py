@@ -28,9 +28,10 @@ import httpx
 import pytest
 import yaml
 
-from tests.api.user_fixtures import RECAPTCHA_PASS, TSI_ADMIN_EMAIL
+from tests.api.user_fixtures import TSI_ADMIN_EMAIL
 from tests.pg_cluster import free_port
 from tests.settings import emulator_settings
+from tests.world import RECAPTCHA_PASS
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
