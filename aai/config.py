@@ -19,6 +19,8 @@ from dotenv import dotenv_values
 from limits import parse_many
 from limits.errors import ConfigurationError as StorageConfigurationError
 from limits.storage import storage_from_string
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENVIRONMENT_ALIASES = {
     "dev": "dev",
@@ -120,6 +122,15 @@ AUSTRALIAN_RESEARCH_DEFAULT_DOMAINS = [
 ]
 EMAIL_BACKENDS = ("ses", "smtp", "console")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The URL schemes aai has a driver for; `+psycopg` (the original's) is served by psycopg2.
+DATABASE_SCHEMES = (
+    "postgresql",
+    "postgres",
+    "postgresql+psycopg2",
+    "postgresql+psycopg",
+    "sqlite",
+    "sqlite+pysqlite",
+)
 # Relative SQLite paths resolve inside the Flask instance folder (Flask-SQLAlchemy 3).
 DEV_DATABASE_URL = "sqlite:///aai.sqlite3"
 
@@ -276,6 +287,21 @@ def ratelimit_storage_options(uri: str) -> dict[str, float]:
     return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 
 
+def parse_database_url(raw: str) -> str:
+    """A SQLAlchemy URL of a backend aai ships a driver for (PostgreSQL or SQLite)."""
+    url = raw.strip()
+    try:
+        scheme = make_url(url).drivername
+    except ArgumentError:
+        raise ValueError(
+            f"expected a database URL such as postgresql://user:password@host/name or "
+            f"sqlite:///aai.sqlite3, got {redact_password(url)!r}"
+        ) from None
+    if scheme not in DATABASE_SCHEMES:
+        raise ValueError(f"aai supports PostgreSQL (psycopg2) and SQLite databases, not {scheme!r}")
+    return url
+
+
 def redact_password(url: str) -> str:
     """The URL with any password replaced, fit for an error message or a log line."""
     return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
@@ -345,9 +371,7 @@ SETTINGS = (
     Setting("WORKER_HEARTBEAT_FILE", default="/tmp/aai-worker-heartbeat"),  # noqa: S108 - its own /tmp
     Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
     Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
-    Setting("GALAXY_URL", parse_http_url),
-    Setting("GALAXY_API_KEY"),
-    Setting("DB_URL"),
+    Setting("DB_URL", parse_database_url),
     Setting("DB_HOST"),
     Setting("DB_PORT", parse_port),
     Setting("DB_NAME"),

@@ -424,7 +424,7 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         assert_static_files_served(client, docs.text, r'(/docs-assets/[^"?]+\.(?:css|js))')
 
         metrics = client.get("/metrics").text
-        assert 'handler="register.register_biocommons",method="POST",status="200"' in metrics
+        assert 'handler="/biocommons/register",method="POST",status="2xx"' in metrics
         worker_metrics = httpx.get(f"http://127.0.0.1:{environment['WORKER_METRICS_PORT']}").text
         assert 'aai_worker_job_runs_total{job="process_email_queue",outcome="ok"}' in worker_metrics
 

@@ -31,7 +31,9 @@ from aai.models import (
 from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+# The original's schema dump at revision 038392d88518 and the rows its migrations insert; each
+# file's first lines say how it was produced.
+REFERENCE = Path(__file__).parent / "data"
 HEAD = "9d1e4b7c2a60"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
@@ -278,7 +280,7 @@ def test_adopts_a_database_created_by_the_original(pg_cluster, tmp_path):
         name,
         REFERENCE / "original-schema.sql",
         REFERENCE / "original-reference-data.sql",
-        Path(__file__).parent / "data" / "original_rows.sql",
+        REFERENCE / "original_rows.sql",
     )
 
     # The README's adoption step, run as an operator would.

@@ -43,6 +43,7 @@ SESSION_USER = "db_admin_user"
 SESSION_EXPIRES_AT = "db_admin_expires_at"
 SESSION_NEXT = "db_admin_next"
 SESSION_ID = "db_admin_session_id"
+SESSION_LOGGED_OUT = "db_admin_logged_out"  # the next anonymous page says so, once
 
 # The original's answers (30 §10).
 NO_ACCESS_TOKEN = "Could not get access token."  # noqa: S105 - a message, not a secret
@@ -93,7 +94,10 @@ def signed_in_user() -> dict | None:
 
 
 def login_redirect():
-    """Send an anonymous visitor to the login, remembering the page they asked for."""
+    """Send an anonymous visitor to the login, remembering the page they asked for; right
+    after a logout, say it happened instead (Auth0 brings the browser back here)."""
+    if session.pop(SESSION_LOGGED_OUT, False):
+        return render_template("admin/aai_logged_out.html")
     return redirect(url_for("db_admin_auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -142,6 +146,7 @@ def logout():
     dashboard."""
     sessions.close_session(session.get(SESSION_ID))
     session.clear()
+    session[SESSION_LOGGED_OUT] = True
     query = urlencode(
         {
             "returnTo": url_for(current_app.config["DASHBOARD_ENDPOINT"], _external=True),

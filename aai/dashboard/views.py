@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from aai.access.authority import AccountAction, Caller, may_act_on_account
 from aai.accounts.deletion import restore_account
+from aai.admin_lists.queries import AUTOMATIC
 from aai.consistency import commit_or_undo
 from aai.dashboard.auth import login_redirect, signed_in_user
 from aai.dashboard.bad_input import MAX_PAGE, BadListArgumentsError, with_bad_request_pages
@@ -161,6 +162,18 @@ def linked_user(_view, _context, row, name: str) -> str:
     user_id = getattr(row, f"{name}_id")
     user = db.session.get(BiocommonsUser, user_id) if user_id else None
     return user_label(user) if user else user_id or ""
+
+
+def updated_by_label(view, context, row, name: str) -> str:
+    """Who made a change; `(automatic)` when nobody did (the sync), as the API says."""
+    return linked_user(view, context, row, name) if row.updated_by_id else AUTOMATIC
+
+
+def target_name(_view, _context, row, name: str) -> str:
+    """A history row's platform or group by its name, as the membership pages show it."""
+    model = Platform if name == "platform_id" else BiocommonsGroup
+    target = db.session.get(model, getattr(row, name))
+    return target.name if target else display(getattr(row, name))
 
 
 def enum_filter(column, name: str, values: type[enum.Enum]) -> EnumEqualFilter:
@@ -303,7 +316,7 @@ class UserIdColumns:
     """For history tables, which hold user ids without ORM relationships: the `user` and
     `updated_by` columns show user labels, loaded for a whole page in one query."""
 
-    column_formatters = {"user": linked_user, "updated_by": linked_user}
+    column_formatters = {"user": linked_user, "updated_by": updated_by_label}
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -508,7 +521,11 @@ class PlatformMembershipHistoryView(UserIdColumns, MembershipView):
         "platform_id": "Platform",
         "revocation_reason": "Revocation reason",
     }
-    column_formatters = {**UserIdColumns.column_formatters, "revocation_reason": revocation_reason}
+    column_formatters = {
+        **UserIdColumns.column_formatters,
+        "platform_id": target_name,
+        "revocation_reason": revocation_reason,
+    }
     column_searchable_list = ["user_id"]
     column_sortable_list = ["platform_id", "user_id", "approval_status", "updated_at"]
     column_filters = [
@@ -575,7 +592,11 @@ class GroupMembershipHistoryView(UserIdColumns, MembershipView):
         "group_id": "Group",
         "revocation_reason": "Revocation reason",
     }
-    column_formatters = {**UserIdColumns.column_formatters, "revocation_reason": revocation_reason}
+    column_formatters = {
+        **UserIdColumns.column_formatters,
+        "group_id": target_name,
+        "revocation_reason": revocation_reason,
+    }
     column_searchable_list = ["user_id", "group_id"]
     column_sortable_list = ["group_id", "user_id", "approval_status", "updated_at"]
     column_filters = [

@@ -12,7 +12,7 @@ from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.metrics import JOB_RUNS, OUTBOX_DEPTH, SYNC_CHANGES
 from aai.worker.locks import job_lock
-from aai.worker.maintenance import cleanup_email_otps, refresh_unverified_users
+from aai.worker.maintenance import cleanup_email_otps
 from aai.worker.reconcile import reconcile_unknown_outcomes
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_roles import sync_roles
@@ -55,10 +55,6 @@ def run_otp_cleanup():
     return cleanup_email_otps(db.session)
 
 
-def run_unverified_refresh():
-    return refresh_unverified_users(auth0_client(), db.session)
-
-
 # The sync steps share one lock: they must not interleave, in one worker, two workers, or a
 # worker and `flask sync-auth0`.
 SYNC_LOCK = "auth0_sync"
@@ -88,7 +84,6 @@ JOBS = (
     Job("sync_auth0_memberships", run_memberships, HOUR, 30 * MINUTE, lock=SYNC_LOCK),
     # Changes whose Auth0 outcome is unknown (issue 14): reconciled within two minutes.
     Job("reconcile_auth0_outcomes", run_reconcile, MINUTE, MINUTE, lock=SYNC_LOCK),
-    Job("refresh_unverified_users", run_unverified_refresh, HOUR, 45 * MINUTE),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
@@ -120,6 +115,7 @@ def run_job(app: Flask, job: Job):
 
 
 def record_changes(summary: dict) -> None:
-    for kind in ("created", "updated", "restored", "soft_deleted"):
-        if summary.get(kind):
-            SYNC_CHANGES.labels(summary["step"], kind).inc(summary[kind])
+    for part in (summary, *summary.get("related", ())):
+        for kind in ("created", "updated", "restored", "soft_deleted"):
+            if part.get(kind):
+                SYNC_CHANGES.labels(part["step"], kind).inc(part[kind])

@@ -133,7 +133,10 @@ def test_logout_ends_the_session_and_goes_through_auth0(client, emulator, dashbo
         "returnTo": [f"{BASE_URL}/db-admin/"],
         "client_id": [emulator.dashboard_client_id],
     }
-    assert get(client, "/db-admin/").status_code == 302
+    back = get(client, "/db-admin/")  # where Auth0 sends the browser back
+    assert back.status_code == 200
+    assert "You have logged out" in back.text
+    assert get(client, "/db-admin/").status_code == 302  # then on to the login, as before
 
 
 def test_expired_session_is_sent_to_the_login(client):

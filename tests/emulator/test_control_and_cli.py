@@ -8,6 +8,7 @@ import pytest
 
 from tests.emulator.demo import DEMO
 from tests.emulator.wire import bearer, call, jwt_parts
+from tests.pg_cluster import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,3 +101,19 @@ def test_the_cli_serves_the_demo_seed_and_mints_tokens():
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_token_helper_says_in_one_line_that_the_emulator_is_down():
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "auth0_emulator", "token", "--base", base, "--user", "x@y.org"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert f"No token: the Auth0 emulator at {base} failed" in result.stderr
