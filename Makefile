@@ -5,9 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-from-lock
 HOST ?= 127.0.0.1
 PORT ?= 8000
+EMULATOR_PORT ?= 5001
+DEMO_USER ?= biocommons.admin@example.org
+export EMULATOR_PORT
 
-.PHONY: run test lint format lock bench soak system-deps clean
-.PHONY: typecheck
+.PHONY: help run sync worker token test lint typecheck format lock bench soak system-deps clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+		awk -F '\t' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 # Rebuilt from scratch whenever the lock or the project metadata changes, so the venv holds
 # exactly what the lock says (no stale leftovers).
@@ -18,22 +24,34 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-system-deps:
+system-deps: ## Install the Debian packages the tests need (PostgreSQL, Chromium, Redis)
 	scripts/ensure-system-deps.sh
 
 # The whole stack, offline: Auth0 emulator, migrated + synced SQLite, worker, API.
-run: $(STAMP)
-	HOST=$(HOST) PORT=$(PORT) scripts/dev-stack.sh
+run: $(STAMP) ## The whole stack, offline, on http://127.0.0.1:8000 (HOST, PORT, EMULATOR_PORT)
+	@HOST=$(HOST) PORT=$(PORT) scripts/dev-stack.sh
+
+# The commands below use the development settings of `make run` (scripts/dev-env.sh) and talk
+# to its emulator: run them beside a running stack.
+sync: $(STAMP) ## Sync the dev database from the emulator now (ARGS="--dry-run", "--users", ...)
+	scripts/dev-flask.sh sync-auth0 $(ARGS)
+
+worker: $(STAMP) ## Run another worker against the dev database (ARGS="--email-only")
+	scripts/dev-flask.sh worker $(ARGS)
+
+token: $(STAMP) ## Print an access token of a demo user (DEMO_USER=galaxy.admin@example.org)
+	@$(BIN)/python -m auth0_emulator token --base http://127.0.0.1:$(EMULATOR_PORT) \
+		--user $(DEMO_USER)
 
 # The suite with branch coverage (floor: [tool.coverage.report] fail_under) and per-test time
 # limits; the per-package summary prints even when the floor or a test fails. PYTEST_ARGS
 # narrows the run (the floor then fails: it is for the whole suite).
 PYTEST_ARGS ?=
-test: $(STAMP) system-deps lint typecheck
+test: $(STAMP) system-deps lint ## ruff and mypy, then the whole suite with coverage (PostgreSQL and SQLite)
 	$(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS); status=$$?; \
 		$(BIN)/python scripts/coverage_by_package.py; exit $$status
 
-lint: $(STAMP) typecheck
+lint: $(STAMP) typecheck ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -42,7 +60,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Benchmarks print a table of measured values against the targets of the product spec.
-bench: $(STAMP)
+bench: $(STAMP) ## The benchmarks, against the product spec's targets (bench/results.md)
 	scripts/ensure-system-deps.sh bench
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.sync_users
@@ -50,21 +68,21 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.http_load
 
 # The long reliability run: 60 s of mixed traffic at 32 connections, no errors, bounded memory.
-soak: $(STAMP)
+soak: $(STAMP) ## 60 s of mixed traffic at 32 connections: no errors, bounded memory
 	scripts/ensure-system-deps.sh bench
 	$(BIN)/python -m bench.soak
 
-format: $(STAMP)
+format: $(STAMP) ## ruff --fix and ruff format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # Regenerates the locks (hashes included) from pyproject.toml: requirements.lock (app, tests and
 # tools; what make installs) and deploy/requirements.lock (the app alone; what the image installs).
-lock: $(STAMP)
+lock: $(STAMP) ## Regenerate requirements.lock and deploy/requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
 		--python-version 3.11 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 		--python-version 3.11 -o deploy/requirements.lock
 
-clean:
+clean: ## Remove the venv and the tools' caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -27,6 +27,10 @@ API_SETTINGS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "/docs-assets/",
+    # /redoc as the original (FastAPI) serves it: the page loads Redoc from the same CDN; no
+    # Python package ships Redoc's script without a framework around it.
+    "OPENAPI_REDOC_PATH": "redoc",
+    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
     "JSON_SORT_KEYS": False,
 }
 

@@ -19,6 +19,8 @@ from dotenv import dotenv_values
 from limits import parse_many
 from limits.errors import ConfigurationError as StorageConfigurationError
 from limits.storage import storage_from_string
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENVIRONMENT_ALIASES = {
     "dev": "dev",
@@ -120,8 +122,21 @@ AUSTRALIAN_RESEARCH_DEFAULT_DOMAINS = [
 ]
 EMAIL_BACKENDS = ("ses", "smtp", "console")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The URL schemes aai has a driver for; `+psycopg` (the original's) is served by psycopg2.
+DATABASE_SCHEMES = (
+    "postgresql",
+    "postgres",
+    "postgresql+psycopg2",
+    "postgresql+psycopg",
+    "sqlite",
+    "sqlite+pysqlite",
+)
 # Relative SQLite paths resolve inside the Flask instance folder (Flask-SQLAlchemy 3).
 DEV_DATABASE_URL = "sqlite:///aai.sqlite3"
+
+
+# gunicorn kills a request after 60 s (deploy/gunicorn.conf.py); Auth0 may use at most this.
+MAX_AUTH0_REQUEST_BUDGET_SECONDS = 45.0
 
 
 class ConfigError(Exception):
@@ -272,6 +287,21 @@ def ratelimit_storage_options(uri: str) -> dict[str, float]:
     return {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 
 
+def parse_database_url(raw: str) -> str:
+    """A SQLAlchemy URL of a backend aai ships a driver for (PostgreSQL or SQLite)."""
+    url = raw.strip()
+    try:
+        scheme = make_url(url).drivername
+    except ArgumentError:
+        raise ValueError(
+            f"expected a database URL such as postgresql://user:password@host/name or "
+            f"sqlite:///aai.sqlite3, got {redact_password(url)!r}"
+        ) from None
+    if scheme not in DATABASE_SCHEMES:
+        raise ValueError(f"aai supports PostgreSQL (psycopg2) and SQLite databases, not {scheme!r}")
+    return url
+
+
 def redact_password(url: str) -> str:
     """The URL with any password replaced, fit for an error message or a log line."""
     return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
@@ -299,6 +329,14 @@ SETTINGS = (
     Setting("AUTH0_DB_CONNECTION", default="Username-Password-Authentication"),
     Setting("AUTH0_ALGORITHMS", parse_json_list, default=["RS256"]),
     Setting("AUTH0_TIMEOUT_SECONDS", parse_positive_float, default=10.0),
+    # Issue 14: time limits around Auth0 (docs/decisions.md 54). The Auth0 calls of one request
+    # share a budget well under gunicorn's 60 s timeout; Auth0's signing keys are re-read every
+    # AUTH0_JWKS_REFRESH_SECONDS, at most once per AUTH0_JWKS_COOLDOWN_SECONDS, and a request
+    # waits at most AUTH0_JWKS_WAIT_SECONDS for a key fetch in flight.
+    Setting("AUTH0_REQUEST_BUDGET_SECONDS", parse_positive_float, default=20.0),
+    Setting("AUTH0_JWKS_REFRESH_SECONDS", parse_positive_float, default=300.0),
+    Setting("AUTH0_JWKS_COOLDOWN_SECONDS", parse_non_negative_float, default=30.0),
+    Setting("AUTH0_JWKS_WAIT_SECONDS", parse_positive_float, default=3.0),
     Setting("JWT_SECRET_KEY", required=True),
     Setting("RECAPTCHA_SECRET", required=True),
     Setting(
@@ -333,9 +371,7 @@ SETTINGS = (
     Setting("WORKER_HEARTBEAT_FILE", default="/tmp/aai-worker-heartbeat"),  # noqa: S108 - its own /tmp
     Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
     Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
-    Setting("GALAXY_URL", parse_http_url),
-    Setting("GALAXY_API_KEY"),
-    Setting("DB_URL"),
+    Setting("DB_URL", parse_database_url),
     Setting("DB_HOST"),
     Setting("DB_PORT", parse_port),
     Setting("DB_NAME"),
@@ -408,10 +444,28 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
     derived["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         derived["SQLALCHEMY_DATABASE_URI"], values["DB_PREPARED_STATEMENTS"]
     )
+    problems.extend(auth0_time_problems(values))
     if values["EMAIL_BACKEND"] == "smtp" and not values["SMTP_HOST"]:
         problems.append("SMTP_HOST is required when EMAIL_BACKEND is smtp")
     derived.update(_dashboard_settings(values, derived["AUTH0_BASE_URL"], relaxed, problems))
     return derived
+
+
+def auth0_time_problems(values: dict[str, Any]) -> list[str]:
+    """The key cooldown must let the periodic refresh happen, and the request budget must leave
+    gunicorn's timeout (60 s) room for the rest of the request."""
+    problems = []
+    if values["AUTH0_JWKS_COOLDOWN_SECONDS"] > values["AUTH0_JWKS_REFRESH_SECONDS"]:
+        problems.append(
+            "AUTH0_JWKS_COOLDOWN_SECONDS must not exceed AUTH0_JWKS_REFRESH_SECONDS "
+            "(the cooldown would delay the refresh of the published keys)"
+        )
+    if values["AUTH0_REQUEST_BUDGET_SECONDS"] > MAX_AUTH0_REQUEST_BUDGET_SECONDS:
+        problems.append(
+            f"AUTH0_REQUEST_BUDGET_SECONDS must be at most {MAX_AUTH0_REQUEST_BUDGET_SECONDS:g} "
+            "(well under gunicorn's 60 s timeout)"
+        )
+    return problems
 
 
 def _dashboard_settings(

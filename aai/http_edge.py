@@ -7,11 +7,20 @@ proxy wrote; the rate limits, the request log and the dashboard's Auth0 callback
 client. With 0 (the default) no forwarding header is trusted, so a forged one changes nothing.
 gunicorn trusts none either (`forwarded_allow_ips` in deploy/gunicorn.conf.py): the hop count
 here is the only reader of those headers.
+
+Unsafe input: before any view, hook or rate limit runs, path parameters, query parameters, form
+fields and a JSON body holding control characters (the rules of `aai.requests`), and JSON nested
+too deep, are refused. So nothing from outside reaches the database, Auth0 or a log with a NUL
+in it, whichever view forgets to check. Headers used as data are checked where they are read
+(`X-Request-ID` in aai.logs; token claims in aai.identity.tokens).
 """
 
 from flask import Flask, current_app, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from aai.requests import control_characters_refused, has_control_characters
 
 # Strict and harmless to aai's pages: no framing (clickjacking), no MIME sniffing, no URL (the
 # dashboard's carry search terms such as email addresses) in the Referer sent to other sites.
@@ -35,6 +44,7 @@ def init_http_edge(app: Flask) -> None:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     app.before_request(refuse_oversized_body)
+    app.before_request(refuse_unsafe_input)
     app.after_request(add_security_headers)
 
 
@@ -43,6 +53,31 @@ def refuse_oversized_body() -> None:
     it. A streamed one (no Content-Length) is cut off by Werkzeug when a read passes the limit."""
     if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()
+
+
+# Parameters are validated like the original's (422); a body that cannot be read safely is a
+# 400, as malformed JSON is.
+PARAMETER_STATUS = 422
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_unsafe_input() -> None:
+    """Control characters in any path or query parameter, form field or JSON string, or JSON
+    nested too deep: an `UnsafeInputError` before anything else looks at the request."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and has_control_characters(value):
+            raise control_characters_refused(f"Path parameter {name!r}", PARAMETER_STATUS)
+    _check_fields(request.args, "Query parameter", PARAMETER_STATUS)
+    if request.mimetype in FORM_TYPES:
+        _check_fields(request.form, "Form field", 400)
+    if request.is_json:
+        request.get_json(silent=True)  # decoded with the checks of aai.requests, then cached
+
+
+def _check_fields(values: MultiDict, kind: str, status: int) -> None:
+    for name, value in values.items(multi=True):
+        if has_control_characters(name) or has_control_characters(value, name):
+            raise control_characters_refused(f"{kind} {name!r}", status)
 
 
 def add_security_headers(response):

@@ -425,3 +425,34 @@ class CacheVersionBump(Base):
     transaction_id: Mapped[int] = mapped_column(
         sa.BigInteger, primary_key=True, autoincrement=False
     )
+
+
+class Auth0PendingCheck(Base):
+    """aai addition (migration 8c2e5b7a1f93, issue 14): a change Auth0 may or may not have
+    applied (sent, then no answer). The request that tried it answered 503 and rolled back; the
+    worker's `reconcile_auth0_outcomes` job re-reads the user from Auth0 within minutes, brings
+    the database in line and deletes the row. `email` names the user when Auth0 never told aai
+    their id (a timed-out creation)."""
+
+    __tablename__ = "auth0_pending_check"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str | None] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    action: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class DashboardSession(Base):
+    """aai addition (migration 9d1e4b7c2a60): a dashboard login, held server-side so that
+    logging out ends it even for a copy of the cookie. The cookie carries a random id; only its
+    SHA-256 is stored. `user_id` is the Auth0 subject, without a foreign key: an admin may log
+    in before the sync has brought their row. No index but the key: the table holds only the
+    logins of the last hours."""
+
+    __tablename__ = "dashboard_session"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

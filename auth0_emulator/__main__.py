@@ -46,7 +46,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _print_token(args: argparse.Namespace) -> int:
     client = EmulatorClient(args.base)
-    print(client.token(args.user, args.roles, args.audience, None, args.expires_in))
+    try:
+        print(client.token(args.user, args.roles, args.audience, None, args.expires_in))
+    except OSError as error:  # refused, timed out, or an HTTP error (urllib's are OSErrors)
+        reason = getattr(error, "reason", None) or error
+        print(
+            f"No token: the Auth0 emulator at {args.base} failed ({reason}); is it running?",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -133,6 +133,13 @@ def test_docs_render_with_local_assets(client):
     assert len(asset.data) > 100_000
 
 
+def test_redoc_is_served_as_the_original_serves_it(client):
+    page = client.get("/redoc")
+    assert page.status_code == 200
+    assert b"/openapi.json" in page.data
+    assert b"redoc.standalone.js" in page.data
+
+
 def test_unknown_path_is_a_json_404(probe_client):
     response = probe_client.get("/no/such/path")
     assert response.status_code == 404

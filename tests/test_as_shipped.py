@@ -413,6 +413,11 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         assert b"ada@unsw.edu.au" in delivered
 
         # The dashboard (aai's templates and Flask-Admin's) and static files of dependencies.
+        # Its admin needs a live row: an operator's one-shot users sync, with the image's CLI.
+        synced = run_once(
+            on_host(["flask", "sync-auth0", "--users"], filesystem), environment, workdir
+        )
+        assert synced.returncode == 0, synced.stdout + synced.stderr
         dashboard = log_in_to_the_dashboard(client, emulator)
         assert dashboard.status_code == 200, dashboard.text
         assert "BioCommons Admin" in dashboard.text
@@ -422,7 +427,7 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
         assert_static_files_served(client, docs.text, r'(/docs-assets/[^"?]+\.(?:css|js))')
 
         metrics = client.get("/metrics").text
-        assert 'handler="register.register_biocommons",method="POST",status="200"' in metrics
+        assert 'handler="/biocommons/register",method="POST",status="2xx"' in metrics
         worker_metrics = httpx.get(f"http://127.0.0.1:{environment['WORKER_METRICS_PORT']}").text
         assert 'aai_worker_job_runs_total{job="process_email_queue",outcome="ok"}' in worker_metrics
 

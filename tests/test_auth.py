@@ -194,9 +194,13 @@ def test_flood_of_unknown_kids_fetches_keys_at_most_once(cold_client, emulator, 
     assert jwks_fetches(emulator) - before <= 1
 
 
-def test_rotated_key_is_picked_up_without_restart(cold_client, emulator, make_token, token):
+def test_rotated_key_is_picked_up_without_restart(emulator, make_token, token):
+    cooldown = 0.2  # unknown kids refetch once the cooldown since the last fetch has passed
+    settings = emulator_settings(emulator, DB_URL="sqlite://", AUTH0_JWKS_COOLDOWN_SECONDS="0.2")
+    cold_client = create_app(settings).test_client()
     assert get(cold_client, token).status_code == 200
     emulator.rotate_keys()
+    time.sleep(cooldown)
     rotated = make_token("auth0|matrix", roles=[ADMIN_ROLE])
     assert parts(rotated)[0]["kid"] != parts(token)[0]["kid"]
     assert get(cold_client, rotated).status_code == 200
@@ -237,7 +241,7 @@ def test_expired_cache_keeps_serving_when_refresh_fails():
             raise ConnectionError("Auth0 down")
         return answers.pop()
 
-    keys = SigningKeys(fetch, ttl=60, cooldown=10, clock=clock)
+    keys = SigningKeys(fetch, refresh=60, cooldown=10, clock=clock)
     assert keys.key_set_for(key.kid) is not None
     clock.now += 3600  # long past the TTL, and the refresh fails
     assert keys.key_set_for(key.kid) is not None

@@ -217,3 +217,44 @@ def test_proxy_hops_and_body_limit_must_be_whole_numbers_in_range():
     assert "TRUSTED_PROXY_HOPS is malformed: expected zero or a positive whole number" in message
     assert "MAX_REQUEST_BYTES is malformed: expected a positive whole number" in message
     assert "TRUSTED_PROXY_HOPS is malformed" in problems_of(settings(TRUSTED_PROXY_HOPS="one"))
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("garbage", "DB_URL is malformed: expected a database URL such as postgresql://"),
+        ("mysql://aai:secret@db/aai", "aai supports PostgreSQL (psycopg2) and SQLite"),
+        ("postgresql+asyncpg://aai:secret@db/aai", "not 'postgresql+asyncpg'"),
+    ],
+)
+def test_a_database_url_aai_cannot_use_is_one_configuration_problem(url, problem):
+    message = problems_of(settings(DB_URL=url))
+    assert problem in message
+    assert message.count("\n  - ") == 1
+    assert "secret" not in message
+
+
+def flask_command(arguments: list[str], environment: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", str(REPO / "wsgi.py"), *arguments],
+        env={"PATH": "/usr/bin:/bin", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("command", [["sync-auth0"], ["db", "upgrade"]])
+@pytest.mark.parametrize(
+    "url",
+    ["garbage", "mysql://aai:secret@db/aai", "postgresql://aai:secret@127.0.0.1:9/aai"],
+)
+def test_commands_with_a_bad_or_unreachable_database_end_in_one_line(command, url):
+    result = flask_command(command, settings(DB_URL=url, TESTING=None))
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+    assert "DB_URL is malformed" in result.stderr or result.stderr.count("\n") == 1
+    if "127.0.0.1:9" in url:
+        assert result.stderr.startswith("Cannot use the database postgresql+psycopg2://aai:***@")
+        assert "Connection refused" in result.stderr

@@ -142,7 +142,7 @@ def test_migration_then_gunicorn_serve_with_aggregated_metrics(deployment):
         api.send_signal(signal.SIGTERM)
         api.communicate(timeout=40)
     served = re.search(
-        r'http_requests_total\{handler="service.root",method="GET",status="200"\} (\S+)', metrics
+        r'http_requests_total\{handler="/",method="GET",status="2xx"\} (\S+)', metrics
     )
     assert served is not None, [line for line in metrics.splitlines() if "requests" in line]
     assert float(served[1]) == 30.0  # all workers' requests, aggregated

@@ -87,3 +87,25 @@ def test_name_helpers():
     assert full_name(" Ada Lovelace ", None, None, "Unknown user") == "Ada Lovelace"
     assert full_name(None, "Ada", "Lovelace", "Unknown user") == "Ada Lovelace"
     assert full_name(None, None, None, "Unknown user") == "Unknown user"
+
+
+def test_the_welcome_email_is_the_originals(app):
+    """Its links (migration help, newsletter), one sign-off, and the wrapper's logo."""
+    with app.test_request_context():
+        rendered = render_email("welcome", first_name="Ada")
+    for part in (rendered.html, rendered.text):
+        assert "https://www.biocommons.org.au/access-existing-users" in part
+        assert "https://www.biocommons.org.au/subscribe" in part
+        assert part.count("Thank you,") == 1
+        assert "The Australian BioCommons" in part
+        assert "BioCommons Access team" not in part
+    assert 'alt="BioCommons Logo"' in rendered.html
+    assert "BioCommons Access Login" in rendered.html
+
+
+def test_other_emails_keep_the_team_sign_off(app):
+    with app.test_request_context():
+        rendered = render_email("username_changed", **CONTEXTS["username_changed"])
+    assert rendered.text.count("Thank you,") == 1
+    assert "BioCommons Access team" in rendered.text
+    assert 'alt="BioCommons Logo"' in rendered.html

@@ -43,7 +43,7 @@ def json_of_size(size: int) -> bytes:
 def test_a_body_at_the_default_limit_is_read(client):
     response = client.post(WELCOME, data=json_of_size(ONE_MIB), content_type="application/json")
     assert response.status_code == 422  # read and validated: it is not a welcome request
-    assert response.json["detail"] == "Email is required. Unknown field: padding."
+    assert response.json["detail"] == "Email is required."
 
 
 def test_a_body_one_byte_over_the_limit_is_413_json(client):
@@ -101,7 +101,7 @@ def test_a_streamed_body_of_unknown_length_is_cut_off_at_the_limit(tmp_path):
 def test_a_streamed_body_at_the_limit_is_read_whole(tmp_path):
     status, answer = post_streamed(edge_app(tmp_path), io.BytesIO(json_of_size(ONE_MIB)))
     assert status == "422 UNPROCESSABLE ENTITY"
-    assert json.loads(answer)["detail"] == "Email is required. Unknown field: padding."
+    assert json.loads(answer)["detail"] == "Email is required."
 
 
 # --- security headers

@@ -15,18 +15,24 @@ def test_metrics_are_off_by_default():
     assert response.json == {"detail": "Not Found"}
 
 
-def test_requests_are_counted_by_endpoint_not_path():
+def test_requests_are_counted_as_the_original_counted_them():
+    """`http_requests_total` by path template and status group, never by a path's values."""
     client = create_app(
         settings(DB_URL="sqlite://", ENABLE_PROMETHEUS_METRICS="true")
     ).test_client()
     for _ in range(3):
         client.get("/health")
+    client.get("/admin/users/auth0|someone")  # no token: 401
     client.get("/no/such/page")
     exposition = client.get("/metrics").get_data(as_text=True)
+    assert 'http_requests_total{handler="/health",method="GET",status="2xx"} 3.0' in exposition
     assert (
-        'http_requests_total{handler="service.health",method="GET",status="200"} 3.0' in exposition
+        'http_requests_total{handler="/admin/users/{user_id}",method="GET",status="4xx"} 1.0'
+        in exposition
     )
-    assert 'http_request_total{method="GET",status="404"} 1.0' in exposition
+    assert 'http_requests_total{handler="none",method="GET",status="4xx"} 1.0' in exposition
+    assert 'http_request_duration_seconds_count{handler="/health",method="GET"' in exposition
+    assert "someone" not in exposition
     assert "/no/such/page" not in exposition
 
 

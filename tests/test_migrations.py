@@ -31,8 +31,10 @@ from aai.models import (
 from tests.settings import settings
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
-HEAD = "f3a9c6e2d417"
+# The original's schema dump at revision 038392d88518 and the rows its migrations insert; each
+# file's first lines say how it was produced.
+REFERENCE = Path(__file__).parent / "data"
+HEAD = "9d1e4b7c2a60"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -45,6 +47,13 @@ DOCUMENTED_ADDITIONS = {
     ("column", "aai_cache_version", "version", "bigint", "NO"),
     ("column", "aai_cache_version_bump", "transaction_id", "bigint", "NO"),
     ("constraint", "aai_cache_version", "pk_aai_cache_version", "p", "PRIMARY KEY (id)"),
+    # Changes whose Auth0 outcome is unknown (migration 8c2e5b7a1f93), for the worker.
+    ("column", "auth0_pending_check", "id", "uuid", "NO"),
+    ("column", "auth0_pending_check", "user_id", "character varying(255)", "YES"),
+    ("column", "auth0_pending_check", "email", "character varying(320)", "YES"),
+    ("column", "auth0_pending_check", "action", "character varying(255)", "NO"),
+    ("column", "auth0_pending_check", "created_at", "timestamp with time zone", "NO"),
+    ("constraint", "auth0_pending_check", "pk_auth0_pending_check", "p", "PRIMARY KEY (id)"),
     (
         "constraint",
         "aai_cache_version_bump",
@@ -59,6 +68,20 @@ DOCUMENTED_ADDITIONS = {
         "t",
         "TRIGGER DEFERRABLE INITIALLY DEFERRED",
     ),
+    # Dashboard sessions held server-side (migration 9d1e4b7c2a60).
+    ("column", "dashboard_session", "id_hash", "character varying(64)", "NO"),
+    ("column", "dashboard_session", "user_id", "character varying(255)", "NO"),
+    ("column", "dashboard_session", "created_at", "timestamp with time zone", "NO"),
+    ("column", "dashboard_session", "expires_at", "timestamp with time zone", "NO"),
+    ("constraint", "dashboard_session", "pk_dashboard_session", "p", "PRIMARY KEY (id_hash)"),
+    (
+        "index",
+        "dashboard_session",
+        "pk_dashboard_session",
+        "CREATE UNIQUE INDEX pk_dashboard_session ON public.dashboard_session "
+        "USING btree (id_hash)",
+        "",
+    ),
     *(
         (
             "index",
@@ -70,6 +93,7 @@ DOCUMENTED_ADDITIONS = {
         for table, key in (
             ("aai_cache_version", "USING btree (id)"),
             ("aai_cache_version_bump", "USING btree (transaction_id)"),
+            ("auth0_pending_check", "USING btree (id)"),
         )
     ),
     *(
@@ -256,7 +280,7 @@ def test_adopts_a_database_created_by_the_original(pg_cluster, tmp_path):
         name,
         REFERENCE / "original-schema.sql",
         REFERENCE / "original-reference-data.sql",
-        Path(__file__).parent / "data" / "original_rows.sql",
+        REFERENCE / "original_rows.sql",
     )
 
     # The README's adoption step, run as an operator would.

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from aai.access.roles import platform_access_role_id, role_id_by_name
 from aai.consistency import Undo, nothing_to_undo
 from aai.email.outbox import first_name, queue_email
-from aai.errors import ApiError, BadRequestError, NotFoundError
+from aai.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client
 from aai.models import (
@@ -40,8 +40,18 @@ REJECTED = ApprovalStatusEnum.REJECTED
 REVOKED = ApprovalStatusEnum.REVOKED
 
 
+NO_ACTOR = "An admin's change must record the admin who made it."
+
+
 def _author_id(by: BiocommonsUser | None) -> str | None:
     return by.id if by is not None else None
+
+
+def _require_actor(admin: BiocommonsUser | None) -> BiocommonsUser:
+    """Admin changes are never anonymous (only the sync's automatic changes have no author)."""
+    if admin is None:
+        raise ForbiddenError(NO_ACTOR)
+    return admin
 
 
 def record_platform_history(membership: PlatformMembership) -> PlatformMembershipHistory:
@@ -184,11 +194,21 @@ def group_membership(user_id: str, group: BiocommonsGroup) -> GroupMembership:
 
 
 def _live_membership(model, of_owner, user_id: str, what: str):
-    """The user's live membership, else 404; a deleted account keeps its memberships (for a
-    restore), but they are not for acting on."""
-    membership = db.session.scalar(
-        select(model).where(model.user_id == user_id, of_owner, model.active())
+    """The user's live membership, locked for this transaction, else 404; a deleted account
+    keeps its memberships (for a restore), but they are not for acting on.
+
+    The row lock (`FOR UPDATE`; SQLite has one writer anyway) makes concurrent changes of one
+    membership take turns: the status each change checks is the one the previous change
+    committed (re-read, even if the session already held the row), so the loser of a race gets
+    the answer a second call would get, and Auth0 is called once.
+    """
+    query = (
+        select(model)
+        .where(model.user_id == user_id, of_owner, model.active())
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    membership = db.session.scalar(query)
     user = db.session.get(BiocommonsUser, user_id) if membership is not None else None
     if user is None or user.is_deleted:
         raise NotFoundError(f"{what} not found")
@@ -202,6 +222,7 @@ def approve_platform(
     admin: BiocommonsUser | None,
 ) -> Undo:
     """Any status may be (re-)approved; the Auth0 role is granted only if the status changes."""
+    _require_actor(admin)
     granting = membership.approval_status is not APPROVED
     change_platform_status(membership, APPROVED, by=admin)
     if not granting:
@@ -216,6 +237,7 @@ def revoke_platform(
     admin: BiocommonsUser | None,
     reason: str | None,
 ) -> Undo:
+    _require_actor(admin)
     withdrawing = membership.approval_status is APPROVED
     change_platform_status(membership, REVOKED, by=admin, revocation_reason=reason)
     if not withdrawing:
@@ -230,6 +252,7 @@ def approve_group(
     admin: BiocommonsUser | None,
 ) -> Undo:
     """Approve a pending or revoked membership, grant the group's role, email the member."""
+    _require_actor(admin)
     if membership.approval_status not in (PENDING, REVOKED):
         raise BadRequestError("Only pending or revoked group memberships can be approved.")
     change_group_status(membership, APPROVED, by=admin)
@@ -263,6 +286,7 @@ def revoke_group(
     admin: BiocommonsUser | None,
     reason: str | None,
 ) -> Undo:
+    _require_actor(admin)
     withdrawing = membership.approval_status is APPROVED
     change_group_status(membership, REVOKED, by=admin, revocation_reason=reason)
     if not withdrawing:
@@ -281,6 +305,7 @@ def _withdraw(auth0: Auth0Client, user_id: str, role_id: str) -> Undo:
 
 
 def reject_group(membership: GroupMembership, admin: BiocommonsUser | None, reason: str) -> None:
+    _require_actor(admin)
     if membership.approval_status is not PENDING:
         raise BadRequestError("Only pending group requests can be rejected.")
     change_group_status(membership, REJECTED, by=admin, rejection_reason=reason)
@@ -288,6 +313,7 @@ def reject_group(membership: GroupMembership, admin: BiocommonsUser | None, reas
 
 def unreject_group(membership: GroupMembership, admin: BiocommonsUser | None) -> None:
     """Back to pending: the same request again, so its reason and request time are kept."""
+    _require_actor(admin)
     if membership.approval_status is not REJECTED:
         raise BadRequestError("Only rejected group requests can be unrejected.")
     change_group_status(

@@ -13,7 +13,7 @@ from flask import current_app
 from aai.accounts.history import record_user_history
 from aai.consistency import Undo
 from aai.email.outbox import queue_email
-from aai.errors import ApiError, BadRequestError, ConflictError, FieldError
+from aai.errors import ApiError, BadRequestError, ConflictError, FieldError, ForbiddenError
 from aai.extensions import db
 from aai.identity.auth0 import Auth0Client, Auth0RequestRejectedError
 from aai.models import BiocommonsUser
@@ -26,9 +26,12 @@ USER_RESTORATION = "user_restoration"
 
 
 def delete_account(
-    auth0: Auth0Client, user: BiocommonsUser, *, by: BiocommonsUser | None, reason: str | None
+    auth0: Auth0Client, user: BiocommonsUser, *, by: BiocommonsUser, reason: str | None
 ) -> Undo:
-    """Soft-delete `user` (made by `by`, for `reason`) and block them in Auth0."""
+    """Soft-delete `user` (made by `by`, the user or an admin, for `reason`) and block them
+    in Auth0. A deletion without its author is refused: `deleted_by_id` is never NULL here."""
+    if by is None:
+        raise ForbiddenError("A deletion must record who made it.")
     record_user_history(user, USER_DELETION, by, reason)
     user.mark_deleted(by, reason)
     db.session.flush()
@@ -53,7 +56,7 @@ def _block(auth0: Auth0Client, user_id: str) -> None:
 
 
 def delete_mistyped_account(
-    auth0: Auth0Client, user: BiocommonsUser, *, by: BiocommonsUser | None, correct_email: str
+    auth0: Auth0Client, user: BiocommonsUser, *, by: BiocommonsUser, correct_email: str
 ) -> Undo:
     """Delete an unverified account registered with a mistyped address; tell the right one.
 
@@ -89,6 +92,8 @@ def restore_account(
     restorer and reason into `deleted_by_id`/`deletion_reason`, so a live user looked deleted.
     Memberships are untouched: a deletion keeps them, so access comes back with the user.
     """
+    if by is None:
+        raise ForbiddenError("A restoration must record who made it.")
     if not user.is_deleted:
         raise ConflictError(f"User {user.id} is not deleted.")
     record_user_history(user, USER_RESTORATION, by, reason)

@@ -11,6 +11,7 @@ import re
 from flask import Response, current_app, jsonify
 
 from aai.access import memberships
+from aai.access.authority import AccountAction, Caller, may_act_on_account
 from aai.access.memberships import group_membership, platform_membership
 from aai.accounts import deletion, email_change, profile
 from aai.accounts.username import UNCHANGED_FOR_ADMIN, change_username
@@ -52,14 +53,17 @@ from aai.errors import PathValueError
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import (
+    acting_admin,
     administered_platform_ids,
+    find_live_user,
     find_platform,
     require_general_admin,
     require_group_admin,
     require_platform_admin,
     require_user_admin,
 )
-from aai.identity.tokens import current_token, current_user
+from aai.identity.tokens import current_token
+from aai.models import BiocommonsUser
 
 bp = GatedBlueprint(
     "admin", __name__, url_prefix="/admin", description="Administration", gate=require_general_admin
@@ -192,14 +196,23 @@ def get_user_details(user_id: str):
     return jsonify({**record, **{key: lists[key] for key in MEMBERSHIP_KEYS}})
 
 
+def account_target(user_id: str, action: AccountAction) -> tuple[BiocommonsUser, BiocommonsUser]:
+    """The live target user and the acting admin, if the one rule of admin authority
+    (`aai.access.authority`) lets the caller take `action` on them; else 404 or 403."""
+    target = find_live_user(user_id_from(user_id))
+    actor = acting_admin()
+    may_act_on_account(auth0_client(), Caller.with_token(actor, current_token()), target, action)
+    return target, actor
+
+
 @bp.post("/users/<user_id>/email/update")
 @bp.arguments(EmailUpdateIn, error_status_code=400)
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def update_email(body: dict, user_id: str):
     """Change the user's email (unverified until they confirm it); the old address is told."""
-    user = require_user_admin(user_id_from(user_id))
-    change = email_change.set_by_admin(auth0_client(), user, body["email"], current_user())
+    user, actor = account_target(user_id, AccountAction.EMAIL_CHANGE)
+    change = email_change.set_by_admin(auth0_client(), user, body["email"], actor)
     commit_or_undo(change.undo, f"email change of {user.id}")
     return {"message": "Email updated. Verification email sent."}
 
@@ -210,12 +223,12 @@ def update_email(body: dict, user_id: str):
 @documented_errors(401, 403, 404, 503)
 def update_username(body: dict, user_id: str):
     """Change the user's username; the user is told by email."""
-    user = require_user_admin(user_id_from(user_id))
+    user, actor = account_target(user_id, AccountAction.USERNAME_CHANGE)
     change = change_username(
         auth0_client(),
         user,
         body["username"],
-        by=current_user(),
+        by=actor,
         unchanged_message=UNCHANGED_FOR_ADMIN,
         tell_user=True,
     )
@@ -228,9 +241,9 @@ def update_username(body: dict, user_id: str):
 @bp.response(200, MessageOut)
 @documented_errors(401, 403, 404, 503)
 def delete_user(body: dict, user_id: str):
-    """Soft-delete the account and block it in Auth0 (platform admins only)."""
-    user = require_user_admin(user_id_from(user_id), platforms_only=True)
-    undo = deletion.delete_account(auth0_client(), user, by=current_user(), reason=body["reason"])
+    """Soft-delete the account and block it in Auth0 (platform and BioCommons admins only)."""
+    user, actor = account_target(user_id, AccountAction.DELETION)
+    undo = deletion.delete_account(auth0_client(), user, by=actor, reason=body["reason"])
     commit_or_undo(undo, f"deletion of {user.id}")
     return {"message": f"User {user.id} deleted successfully."}
 
@@ -241,9 +254,9 @@ def delete_user(body: dict, user_id: str):
 @documented_errors(400, 401, 403, 404, 503)
 def delete_invalid_email(body: dict, user_id: str):
     """Delete an unverified account with a mistyped email; ask the right address to register."""
-    user = require_user_admin(user_id_from(user_id), platforms_only=True)
+    user, actor = account_target(user_id, AccountAction.INVALID_EMAIL_DELETION)
     undo = deletion.delete_mistyped_account(
-        auth0_client(), user, by=current_user(), correct_email=body["correct_email"]
+        auth0_client(), user, by=actor, correct_email=body["correct_email"]
     )
     commit_or_undo(undo, f"deletion of {user.id}")
     return {"message": f"User {user.id} deleted and {body['correct_email']} informed."}
@@ -254,7 +267,7 @@ def delete_invalid_email(body: dict, user_id: str):
 @documented_errors(401, 403, 404, 503)
 def resend_verification_email(user_id: str):
     """Ask Auth0 to send the user a new verification email."""
-    user = require_user_admin(user_id_from(user_id))
+    user, _actor = account_target(user_id, AccountAction.VERIFICATION_RESEND)
     auth0_client().send_verification_email(user.id)
     return {"message": "Verification email resent."}
 
@@ -264,7 +277,8 @@ def resend_verification_email(user_id: str):
 @documented_errors(400, 401, 403, 404, 503)
 def send_password_reset_email(user_id: str):
     """Ask Auth0 to email the user a password-reset link."""
-    profile.send_password_reset_email(auth0_client(), require_user_admin(user_id_from(user_id)))
+    user, _actor = account_target(user_id, AccountAction.PASSWORD_RESET)
+    profile.send_password_reset_email(auth0_client(), user)
     return {"message": "Password reset email sent."}
 
 
@@ -278,7 +292,7 @@ def approve_platform(user_id: str, platform_id: str):
     """Approve the user's access to a platform you administer."""
     platform = platform_admin_for(platform_id)
     membership = platform_membership(user_id_from(user_id), platform)
-    undo = memberships.approve_platform(auth0_client(), membership, platform, current_user())
+    undo = memberships.approve_platform(auth0_client(), membership, platform, acting_admin())
     commit_or_undo(undo, f"approval of {membership.user_id} on {platform.id.value}")
     return UPDATED
 
@@ -292,7 +306,7 @@ def revoke_platform(body: dict, user_id: str, platform_id: str):
     platform = platform_admin_for(platform_id)
     membership = platform_membership(user_id_from(user_id), platform)
     undo = memberships.revoke_platform(
-        auth0_client(), membership, platform, current_user(), body["reason"]
+        auth0_client(), membership, platform, acting_admin(), body["reason"]
     )
     commit_or_undo(undo, f"revocation of {membership.user_id} on {platform.id.value}")
     return UPDATED
@@ -305,7 +319,7 @@ def approve_group(user_id: str, group_id: str):
     """Approve a pending or revoked membership of a group you administer (emails the user)."""
     group = group_admin_for(group_id)
     membership = group_membership(user_id_from(user_id), group)
-    undo = memberships.approve_group(auth0_client(), membership, group, current_user())
+    undo = memberships.approve_group(auth0_client(), membership, group, acting_admin())
     commit_or_undo(undo, f"approval of {membership.user_id} in {group.group_id}")
     return UPDATED
 
@@ -318,7 +332,7 @@ def reject_group(body: dict, user_id: str, group_id: str):
     """Reject a pending request to join a group you administer."""
     group = group_admin_for(group_id)
     membership = group_membership(user_id_from(user_id), group)
-    memberships.reject_group(membership, current_user(), body["reason"])
+    memberships.reject_group(membership, acting_admin(), body["reason"])
     db.session.commit()
     return UPDATED
 
@@ -330,7 +344,7 @@ def unreject_group(user_id: str, group_id: str):
     """Put a rejected request back to pending."""
     group = group_admin_for(group_id)
     membership = group_membership(user_id_from(user_id), group)
-    memberships.unreject_group(membership, current_user())
+    memberships.unreject_group(membership, acting_admin())
     db.session.commit()
     return UPDATED
 
@@ -344,7 +358,7 @@ def revoke_group(body: dict, user_id: str, group_id: str):
     group = group_admin_for(group_id)
     membership = group_membership(user_id_from(user_id), group)
     undo = memberships.revoke_group(
-        auth0_client(), membership, group, current_user(), body["reason"]
+        auth0_client(), membership, group, acting_admin(), body["reason"]
     )
     commit_or_undo(undo, f"revocation of {membership.user_id} in {group.group_id}")
     return UPDATED

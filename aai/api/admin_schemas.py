@@ -1,7 +1,6 @@
 """marshmallow schemas of `/admin` and `/biocommons-admin`: query args, bodies and responses."""
 
 from marshmallow import (
-    EXCLUDE,
     Schema,
     ValidationError,
     fields,
@@ -14,6 +13,7 @@ from marshmallow import (
 from aai.access.roles import GROUP_ID_PATTERN
 from aai.accounts.validators import normalise_email, validate_username
 from aai.admin_lists.queries import GROUP_FILTERS
+from aai.api.schemas import Body
 from aai.api.user_schemas import Auth0IdentityOut
 from aai.models import ApprovalStatusEnum, PlatformEnum
 
@@ -29,17 +29,10 @@ def _status(description: str) -> fields.Enum:
     return fields.Enum(ApprovalStatusEnum, by_value=True, metadata={"description": description})
 
 
-class Body(Schema):
-    """JSON bodies ignore unknown fields, as the original's pydantic models do."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-
 # --- query arguments -------------------------------------------------------------------------
 
 
-class FilterArgs(Schema):
+class FilterArgs(Body):
     """The user filters of 30 §2.1."""
 
     approval_status = _status("Status on any platform or group you manage.")
@@ -66,7 +59,7 @@ def _is_int_in_range(value, low: int, high: int | None) -> bool:
     return number >= low and (high is None or number <= high)
 
 
-class PageArgs(Schema):
+class PageArgs(Body):
     page = fields.Integer(load_default=1, metadata={"minimum": 1})
     per_page = fields.Integer(
         load_default=MAX_PER_PAGE, metadata={"minimum": 1, "maximum": MAX_PER_PAGE}

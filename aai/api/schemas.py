@@ -1,8 +1,18 @@
 """marshmallow schemas shared by the API's resources."""
 
-from marshmallow import Schema, fields
+from marshmallow import EXCLUDE, Schema, fields
 
 from aai.errors import ErrorSchema
+
+
+class Body(Schema):
+    """Every input (bodies, nested items and query arguments) ignores unknown fields: they are
+    dropped before anything reads the data, so never applied. Forward compatible, as the
+    original's pydantic models: a newer portal or Auth0 Action field must not break sign-up.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
 
 
 class ServiceInfoOut(Schema):

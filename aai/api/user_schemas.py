@@ -1,8 +1,9 @@
 """marshmallow schemas of the user-facing API (`/me`, registration, `/utils`).
 
-Input schemas (`...In`, `...Args`) reject unknown fields and give every failure a message that
-names what is wrong; `PORTAL_FIELDS` says which failures the portal can show under a form
-control (see `aai.api.arguments`). Output schemas (`...Out`) list the fields the portal reads.
+Input schemas (`...In`, `...Args`) ignore unknown fields (`aai.api.schemas.Body`) and give
+every failure a message that names what is wrong; `PORTAL_FIELDS` says which failures the
+portal can show under a form control (see `aai.api.arguments`). Output schemas (`...Out`) list
+the fields the portal reads.
 """
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -19,6 +20,7 @@ from aai.accounts.validators import (
     validate_password,
     validate_username,
 )
+from aai.api.schemas import Body
 from aai.errors import FieldErrorSchema
 
 TOKEN_MAX = 8192  # session and reCAPTCHA tokens: generous, but bounded
@@ -94,7 +96,7 @@ class Auth0UserOut(Schema):
 # --- registration ------------------------------------------------------------------------------
 
 
-class BundleIn(Schema):
+class BundleIn(Body):
     bundle_id = text(
         "Bundle",
         validators=[validate.OneOf(list(BUNDLES), error="Unknown bundle: {input}.")],
@@ -102,7 +104,7 @@ class BundleIn(Schema):
     reason = optional_text("Bundle reason", REASON_MAX)
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(Body):
     """Fields of both sign-up forms. Names are trimmed; the email's domain is lower-cased."""
 
     # Only these reach the portal as field errors: the registration trap (10 §4).
@@ -203,12 +205,12 @@ def group_id_field(required: bool = True):
     )
 
 
-class GroupRequestItemIn(Schema):
+class GroupRequestItemIn(Body):
     group_id = group_id_field()
     request_reason = optional_text("Request reason", REASON_MAX, load_default=None)
 
 
-class GroupRequestIn(Schema):
+class GroupRequestIn(Body):
     """The portal's `{groups: [...]}` or the original's single `{group_id, request_reason}`."""
 
     groups = fields.List(
@@ -290,13 +292,13 @@ class ProfileOut(Schema):
     group_memberships = fields.List(fields.Nested(ProfileGroupOut), required=True)
 
 
-class OwnUsernameUpdateIn(Schema):
+class OwnUsernameUpdateIn(Body):
     PORTAL_FIELDS = {"username": "username"}
 
     username = text("Username", validators=[validate_username])
 
 
-class NameUpdateIn(Schema):
+class NameUpdateIn(Body):
     PORTAL_FIELDS: dict = {}
 
     first_name = text("First name", validators=[name_validator("First name")])
@@ -312,7 +314,7 @@ class NameUpdateIn(Schema):
         return {key: value.strip() for key, value in data.items()}
 
 
-class OwnEmailUpdateIn(Schema):
+class OwnEmailUpdateIn(Body):
     PORTAL_FIELDS = {"email": "email"}
 
     email = email_field()
@@ -322,7 +324,7 @@ class OwnEmailUpdateIn(Schema):
         return {"email": normalise_email(data["email"])}
 
 
-class EmailContinueIn(Schema):
+class EmailContinueIn(Body):
     PORTAL_FIELDS: dict = {}
 
     otp = text(
@@ -335,7 +337,7 @@ class EmailContinueIn(Schema):
         return {"otp": data["otp"].strip()}
 
 
-class PasswordUpdateIn(Schema):
+class PasswordUpdateIn(Body):
     # The portal's control for the current password is `currentPassword` (10 §4); errors about
     # the new password go to `message` only.
     PORTAL_FIELDS = {"current_password": "currentPassword"}
@@ -356,19 +358,19 @@ class PasswordUpdateIn(Schema):
             )
 
 
-class EmptyIn(Schema):
+class EmptyIn(Body):
     """No fields: `{}` (or no body at all)."""
 
 
 # --- /me: Auth0-Action endpoints ---------------------------------------------------------------
 
 
-class MigrationPasswordIn(Schema):
+class MigrationPasswordIn(Body):
     session_token = text("Session token", max_length=TOKEN_MAX)
     client_id = text("Client id", max_length=256)
 
 
-class VerificationResendIn(Schema):
+class VerificationResendIn(Body):
     session_token = text(
         "Session token",
         validators=[validate.Length(min=1, max=TOKEN_MAX, error="Session token is required.")],
@@ -379,7 +381,7 @@ class VerificationResendIn(Schema):
     )
 
 
-class PasswordChangedArgs(Schema):
+class PasswordChangedArgs(Body):
     state = text("State", max_length=2048)
     session_token = text("Session token", max_length=TOKEN_MAX)
 
@@ -387,18 +389,18 @@ class PasswordChangedArgs(Schema):
 # --- /utils ------------------------------------------------------------------------------------
 
 
-class UsernameArgs(Schema):
+class UsernameArgs(Body):
     username = text(
         "Username",
         validators=[validate.Length(min=3, max=128, error="Username must be 3 to 128 characters.")],
     )
 
 
-class EmailArgs(Schema):
+class EmailArgs(Body):
     email = text("Email", max_length=EMAIL_MAX)
 
 
-class RegistrationInfoArgs(Schema):
+class RegistrationInfoArgs(Body):
     user_email = text("Email", max_length=EMAIL_MAX)
 
 
@@ -413,7 +415,7 @@ class RegistrationInfoOut(Schema):
     )
 
 
-class WelcomeEmailIn(Schema):
+class WelcomeEmailIn(Body):
     email = text("Email", max_length=EMAIL_MAX)
 
 

@@ -5,7 +5,8 @@ entry only for holders of an `ADMIN_ROLES` role.
 The login lives in Flask's signed session cookie (key `JWT_SECRET_KEY`), scoped to `/db-admin`,
 HttpOnly, SameSite=Lax, Secure outside dev. It lasts at most `SESSION_LIFETIME` from the login
 and ends sooner after `IDLE_TIMEOUT` without a request; a new login is usually silent, through
-Auth0's own session, and re-checks the admin role.
+Auth0's own session, and re-checks the admin role. The cookie is only valid together with its
+server-side session (aai.dashboard.sessions), which logout deletes.
 """
 
 import time
@@ -28,10 +29,12 @@ from flask import (
 )
 from joserfc.errors import JoseError
 
+from aai.dashboard import sessions
+from aai.dashboard.bad_input import with_bad_request_pages
 from aai.errors import ApiError
 from aai.identity.permissions import is_biocommons_admin
 
-bp = Blueprint("db_admin_auth", __name__, url_prefix="/db-admin")
+bp = with_bad_request_pages(Blueprint("db_admin_auth", __name__, url_prefix="/db-admin"))
 
 OAUTH_CLIENT = "auth0"
 SESSION_LIFETIME = timedelta(hours=8)
@@ -39,6 +42,8 @@ IDLE_TIMEOUT = timedelta(hours=1)
 SESSION_USER = "db_admin_user"
 SESSION_EXPIRES_AT = "db_admin_expires_at"
 SESSION_NEXT = "db_admin_next"
+SESSION_ID = "db_admin_session_id"
+SESSION_LOGGED_OUT = "db_admin_logged_out"  # the next anonymous page says so, once
 
 # The original's answers (30 §10).
 NO_ACCESS_TOKEN = "Could not get access token."  # noqa: S105 - a message, not a secret
@@ -83,11 +88,16 @@ def signed_in_user() -> dict | None:
     user = session.get(SESSION_USER)
     if not isinstance(user, dict) or session.get(SESSION_EXPIRES_AT, 0) <= time.time():
         return None
+    if not sessions.is_open(session.get(SESSION_ID), str(user.get("sub", ""))):
+        return None  # logged out (from this or a copied cookie), or expired server-side
     return user
 
 
 def login_redirect():
-    """Send an anonymous visitor to the login, remembering the page they asked for."""
+    """Send an anonymous visitor to the login, remembering the page they asked for; right
+    after a logout, say it happened instead (Auth0 brings the browser back here)."""
+    if session.pop(SESSION_LOGGED_OUT, False):
+        return render_template("admin/aai_logged_out.html")
     return redirect(url_for("db_admin_auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -132,8 +142,11 @@ def authorize_auth0():
 
 @bp.get("/logout")
 def logout():
-    """End the dashboard session, then Auth0's, coming back to the dashboard."""
+    """End the dashboard session (server-side too), then Auth0's, coming back to the
+    dashboard."""
+    sessions.close_session(session.get(SESSION_ID))
     session.clear()
+    session[SESSION_LOGGED_OUT] = True
     query = urlencode(
         {
             "returnTo": url_for(current_app.config["DASHBOARD_ENDPOINT"], _external=True),
@@ -154,6 +167,7 @@ def refused(message: str, status: int):
 
 
 def _start_session(sub: str, profile: dict) -> None:
+    sessions.close_session(session.get(SESSION_ID))  # a login replaces the one before it
     session.clear()  # drops Authlib's leftovers and anything from before the login
     session.permanent = True
     session[SESSION_USER] = {
@@ -163,6 +177,7 @@ def _start_session(sub: str, profile: dict) -> None:
         "picture": profile.get("picture"),
     }
     session[SESSION_EXPIRES_AT] = time.time() + SESSION_LIFETIME.total_seconds()
+    session[SESSION_ID] = sessions.open_session(sub, SESSION_LIFETIME)
 
 
 def _is_dashboard_path(path: str) -> bool:

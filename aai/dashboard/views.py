@@ -27,12 +27,17 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from aai.access.authority import AccountAction, Caller, may_act_on_account
 from aai.accounts.deletion import restore_account
+from aai.admin_lists.queries import AUTOMATIC
 from aai.consistency import commit_or_undo
 from aai.dashboard.auth import login_redirect, signed_in_user
+from aai.dashboard.bad_input import MAX_PAGE, BadListArgumentsError, with_bad_request_pages
+from aai.email.delivery import holds_one_time_code
 from aai.errors import ApiError, ForbiddenError
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
+from aai.identity.permissions import NO_LIVE_ACCOUNT, is_live_account
 from aai.models import (
     ApprovalStatusEnum,
     Auth0Role,
@@ -138,6 +143,16 @@ def revocation_reason(_view, _context, history, _name) -> str:
     return history.reason or ""
 
 
+ONE_TIME_CODE_HIDDEN = "(hidden: this email holds a one-time code)"
+
+
+def email_body(view, context, email: EmailNotification, name: str) -> Markup | str:
+    """An outbox body as sent, except that a one-time code is never shown."""
+    if holds_one_time_code(email):
+        return ONE_TIME_CODE_HIDDEN
+    return preformatted(view, context, email, name)
+
+
 def preformatted(_view, _context, model, name) -> Markup:
     return Markup('<pre class="mb-0" style="white-space: pre-wrap">{}</pre>').format(
         getattr(model, name) or ""
@@ -149,6 +164,22 @@ def linked_user(_view, _context, row, name: str) -> str:
     user_id = getattr(row, f"{name}_id")
     user = db.session.get(BiocommonsUser, user_id) if user_id else None
     return user_label(user) if user else user_id or ""
+
+
+def updated_by_label(view, context, row, name: str) -> str:
+    """Who made a change; `(automatic)` when nobody did (the sync), as the API says."""
+    return linked_user(view, context, row, name) if row.updated_by_id else AUTOMATIC
+
+
+def target_name(_view, _context, row, name: str) -> str:
+    """A history row's platform or group by its name, as the membership pages show it."""
+    key = getattr(row, name)
+    target: Platform | BiocommonsGroup | None = (
+        db.session.get(Platform, key)
+        if name == "platform_id"
+        else db.session.get(BiocommonsGroup, key)
+    )
+    return target.name if target else display(key)
 
 
 def enum_filter(column, name: str, values: type[enum.Enum]) -> EnumEqualFilter:
@@ -167,12 +198,21 @@ class UserEmailFilter(FilterLike):
 
 
 class LoginRequired:
-    """Every page needs a signed-in BioCommons admin; anonymous visitors go to the login."""
+    """Every page needs a signed-in BioCommons admin with a live account (D16: a deleted or
+    blocked admin's login ends with their account); anonymous visitors go to the login.
+    Refused input gets a 400 page on every dashboard page."""
+
+    def create_blueprint(self, admin):
+        # A mixin: always listed before flask_admin's BaseView, which defines create_blueprint.
+        return with_bad_request_pages(super().create_blueprint(admin))  # type: ignore[misc]
 
     def is_accessible(self) -> bool:
-        return signed_in_user() is not None
+        user = signed_in_user()
+        return user is not None and is_live_account(user["sub"])
 
     def inaccessible_callback(self, name, **kwargs):
+        if signed_in_user() is not None:  # not live: a new login would not help
+            return abort(403, NO_LIVE_ACCOUNT)
         if request.method in ("GET", "HEAD"):
             return login_redirect()
         return abort(401)
@@ -227,6 +267,13 @@ class ReadOnlyModelView(LoginRequired, ModelView):
             if rule[1] not in WRITE_ENDPOINTS
         ]
         return super().create_blueprint(admin)
+
+    def _get_list_extra_args(self):
+        """The list page's arguments, refused when no page could honour them."""
+        args = super()._get_list_extra_args()
+        if not 0 <= args.page <= MAX_PAGE:
+            raise BadListArgumentsError(f"There is no page {args.page + 1} of this list.")
+        return args
 
     def get_query(self):
         return self._visible(super().get_query())
@@ -283,7 +330,7 @@ class UserIdColumns:
 
     column_formatters: dict[str, Callable[..., str]] = {
         "user": linked_user,
-        "updated_by": linked_user,
+        "updated_by": updated_by_label,
     }
 
     def get_list(self, *args, **kwargs):
@@ -385,6 +432,8 @@ class DeletedUserView(ReadOnlyModelView):
             )
         auth0 = auth0_client()
         try:
+            caller = Caller.dashboard_admin(restorer)
+            may_act_on_account(auth0, caller, user, AccountAction.RESTORE)
             # A savepoint, so that a failure (Auth0 refusing or down) undoes the restore and
             # nothing else: the page is shown again with the user still deleted.
             with db.session.begin_nested():
@@ -489,7 +538,11 @@ class PlatformMembershipHistoryView(UserIdColumns, MembershipView):
         "platform_id": "Platform",
         "revocation_reason": "Revocation reason",
     }
-    column_formatters = {**UserIdColumns.column_formatters, "revocation_reason": revocation_reason}
+    column_formatters = {
+        **UserIdColumns.column_formatters,
+        "platform_id": target_name,
+        "revocation_reason": revocation_reason,
+    }
     column_searchable_list = ["user_id"]
     column_sortable_list = ["platform_id", "user_id", "approval_status", "updated_at"]
     column_filters = [
@@ -556,7 +609,11 @@ class GroupMembershipHistoryView(UserIdColumns, MembershipView):
         "group_id": "Group",
         "revocation_reason": "Revocation reason",
     }
-    column_formatters = {**UserIdColumns.column_formatters, "revocation_reason": revocation_reason}
+    column_formatters = {
+        **UserIdColumns.column_formatters,
+        "group_id": target_name,
+        "revocation_reason": revocation_reason,
+    }
     column_searchable_list = ["user_id", "group_id"]
     column_sortable_list = ["group_id", "user_id", "approval_status", "updated_at"]
     column_filters = [
@@ -633,7 +690,7 @@ class EmailNotificationView(ReadOnlyModelView):
         "body_text": "Text body",
         "body_html": "HTML body (source)",
     }
-    column_formatters_detail = {"body_text": preformatted, "body_html": preformatted}
+    column_formatters_detail = {"body_text": email_body, "body_html": email_body}
     column_searchable_list = ["to_address", "from_address", "subject"]
     column_filters = [enum_filter(EmailNotification.status, "Status", EmailStatusEnum)]
     column_default_sort = ("created_at", True)

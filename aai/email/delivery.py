@@ -5,6 +5,10 @@ and committing, then sends each and records the outcome. Transient failures are 
 growing delays up to MAX_ATTEMPTS, then the row is dead: status `failed` with no `send_after`,
 the last error kept. A row left in `sending` (a crashed worker) is claimed again once it is
 older than SENDING_TIMEOUT, so delivery is at least once and never concurrent for one row.
+
+An email that carries a one-time code (the email-change code) keeps its body only while it may
+still be sent: once delivered or dead, the body is replaced by REDACTED_BODY, so the code is
+not readable in the database (or the dashboard) afterwards.
 """
 
 import logging
@@ -19,6 +23,7 @@ from flask import Flask
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from aai.email.outbox import SUBJECTS
 from aai.models import EmailNotification, EmailStatusEnum, utc_now
 
 logger = logging.getLogger(__name__)
@@ -43,6 +48,19 @@ SES_TRANSIENT_CODES = {
     "InternalError",
     "RequestThrottled",
 }
+
+ONE_TIME_CODE_SUBJECTS = frozenset({SUBJECTS["email_change_code"]})
+REDACTED_BODY = "(removed after delivery: this email held a one-time code)"
+
+
+def holds_one_time_code(email: EmailNotification) -> bool:
+    return email.subject in ONE_TIME_CODE_SUBJECTS
+
+
+def redact_one_time_code(email: EmailNotification) -> None:
+    """Blank the body of a code email that will not be sent again."""
+    if holds_one_time_code(email):
+        email.body_html = email.body_text = REDACTED_BODY
 
 
 class DeliveryError(Exception):
@@ -255,6 +273,7 @@ def deliver(
     email.status, email.sent_at, email.last_error = EmailStatusEnum.SENT, utc_now(), None
     email.send_after = None
     email.updated_at = email.sent_at
+    redact_one_time_code(email)
     report.sent += 1
 
 
@@ -275,3 +294,4 @@ def _failed(email: EmailNotification, error: DeliveryError, report: DeliveryRepo
 def _dead(email: EmailNotification, reason: str) -> None:
     email.status, email.send_after = EmailStatusEnum.FAILED, None
     email.last_error, email.updated_at = reason[:1024], utc_now()
+    redact_one_time_code(email)

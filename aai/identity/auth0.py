@@ -4,22 +4,32 @@ A thin client on httpx: short timeouts, bounded retries with jittered backoff on
 `Retry-After`) and 5xx, a Management token cached until shortly before it expires and shared
 by every request of the process. Failures become `ApiError`s, so they reach the caller as D2
 JSON (502/503, or the 4xx Auth0 gave for the caller's input), never as a 500.
+
+Within a request, all Auth0 calls share one time budget (`AUTH0_REQUEST_BUDGET_SECONDS`, well
+under gunicorn's timeout): each attempt waits at most what is left, and no retry starts once it
+is spent (503). A change sent to Auth0 without an answer (a read timeout, a dropped connection)
+may or may not have been applied: it is recorded in `auth0_pending_check` after the request
+rolled back, and the worker reconciles that user within minutes (docs/decisions.md 54).
+Worker and CLI calls have no budget: they keep the per-call timeout and retries.
 """
 
 import json
+import logging
 import random
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context, request
 
 from aai.errors import ApiError, NotAuthorizedError, ServiceUnavailableError, UpstreamError
+from aai.extensions import db
+from aai.models import Auth0PendingCheck
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.25
@@ -30,6 +40,20 @@ TOKEN_EXPIRY_MARGIN_SECONDS = 30
 PASSWORD_REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"  # noqa: S105
 # Auth0 requires the connection whenever one of these user fields changes.
 FIELDS_NEEDING_CONNECTION = {"email", "email_verified", "password", "username"}
+# Transport failures after which the request may have reached Auth0 (sent, or partly sent, and
+# no answer). A connection or pool failure means nothing was sent: the outcome is known.
+MAYBE_APPLIED_ERRORS = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+# Request-scoped values, kept on the request itself (see aai.identity.tokens.request_cache).
+DEADLINE_KEY = "aai.auth0_deadline"
+UNKNOWN_OUTCOMES_KEY = "aai.auth0_unknown_outcomes"
+
+logger = logging.getLogger(__name__)
 
 
 class Auth0UnavailableError(ServiceUnavailableError):
@@ -46,6 +70,29 @@ class Auth0RequestRejectedError(ApiError):
     def __init__(self, status: int, message: str, error_code: str | None = None):
         super().__init__(message or "Auth0 rejected the request.", status=status)
         self.error_code = error_code
+
+
+class Auth0BudgetSpentError(Auth0UnavailableError):
+    """The request's Auth0 time budget is spent: no further call or retry is made."""
+
+    def __init__(self):
+        super().__init__("Auth0 did not answer in time. Please try again shortly.")
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """Whom a change concerns: the Auth0 user id, or the email when the id is not known yet."""
+
+    user_id: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class UnknownOutcome:
+    """A change sent to Auth0 that got no answer: Auth0 may or may not have applied it."""
+
+    action: str  # e.g. "PATCH /api/v2/users/auth0%7C123"
+    user: UserRef
 
 
 @dataclass(frozen=True)
@@ -69,7 +116,55 @@ class Auth0Settings:
 
 def init_auth0(app: Flask) -> None:
     """One client per app (no I/O here); its connection pool and token are shared."""
-    app.extensions["auth0"] = Auth0Client(Auth0Settings.from_config(app.config))
+    client = Auth0Client(Auth0Settings.from_config(app.config))
+    client.deadline = request_deadline
+    client.on_unknown_outcome = note_unknown_outcome
+    app.extensions["auth0"] = client
+    app.after_request(record_unknown_outcomes)
+
+
+def request_deadline() -> float | None:
+    """When this request's Auth0 budget runs out (`time.monotonic`); None outside a request
+    (worker, CLI), where each call keeps its own timeout and retries."""
+    if not has_request_context():
+        return None
+    if DEADLINE_KEY not in request.environ:
+        # Counted from the start of the request when aai.logs noted it, else from now.
+        spent = time.perf_counter() - g.get("request_started", time.perf_counter())
+        budget = current_app.config["AUTH0_REQUEST_BUDGET_SECONDS"]
+        request.environ[DEADLINE_KEY] = time.monotonic() + budget - spent
+    return request.environ[DEADLINE_KEY]
+
+
+def note_unknown_outcome(outcome: UnknownOutcome) -> None:
+    """Keep the outcome for `record_unknown_outcomes`, which runs after the request's own
+    transaction has ended (so the record survives the request's rollback)."""
+    logger.warning(
+        "Auth0 outcome unknown: %s (for %s); the worker will reconcile it",
+        outcome.action,
+        outcome.user.user_id or "a user being created",  # no email in the logs
+    )
+    if has_request_context():
+        request.environ.setdefault(UNKNOWN_OUTCOMES_KEY, []).append(outcome)
+
+
+def record_unknown_outcomes(response):
+    """After the request: roll back what it left uncommitted (it failed, or has committed
+    already), then commit one `auth0_pending_check` row per unknown outcome."""
+    outcomes = request.environ.pop(UNKNOWN_OUTCOMES_KEY, None)
+    if not outcomes:
+        return response
+    try:
+        db.session.rollback()
+        db.session.add_all(
+            Auth0PendingCheck(user_id=o.user.user_id, email=o.user.email, action=o.action[:255])
+            for o in outcomes
+        )
+        db.session.commit()
+    except Exception:  # the 503 must still reach the caller; the hourly sync repairs the rest
+        db.session.rollback()
+        logger.exception("cannot record %d Auth0 change(s) of unknown outcome", len(outcomes))
+    return response
 
 
 def auth0_client() -> "Auth0Client":
@@ -116,38 +211,93 @@ class Auth0Client:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = threading.Lock()
+        # When the calls' time budget runs out (None: no budget); see `request_deadline`.
+        self.deadline: Callable[[], float | None] = lambda: None
+        self.on_unknown_outcome: Callable[[UnknownOutcome], None] = lambda outcome: None
 
     # --- transport -------------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, *, idempotent: bool, management: bool = True, **kw):
-        """One call with bounded retries; returns a 2xx response or raises an ApiError."""
-        return self._checked(self._request(method, url, idempotent, management, **kw))
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        management: bool = True,
+        user: UserRef | None = None,
+        **kw,
+    ):
+        """One call with bounded retries; returns a 2xx response or raises an ApiError.
+        `user` marks a change to that user, recorded when its outcome is unknown."""
+        return self._checked(self._request(method, url, idempotent, management, user=user, **kw))
 
     def _request(self, method: str, url: str, idempotent: bool, management: bool, **kw):
         """The final response after at most MAX_ATTEMPTS tries (transport failures raise)."""
-        token_refreshed = False
+        user = kw.pop("user", None)
+        try:
+            return self._attempts(method, url, idempotent, management, **kw)
+        except _MaybeApplied as unknown:
+            if user is not None:
+                self.on_unknown_outcome(UnknownOutcome(f"{method} {url}", user))
+            raise unknown.error from unknown.__cause__
+
+    def _attempts(self, method: str, url: str, idempotent: bool, management: bool, **kw):
+        token_refreshed = maybe_applied = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            if management:
-                kw["headers"] = {**kw.get("headers", {}), "Authorization": self._bearer()}
             try:
-                response = self.http.request(method, url, **kw)
+                if management:
+                    kw["headers"] = {**kw.get("headers", {}), "Authorization": self._bearer()}
+                response = self.http.request(method, url, timeout=self._time_left(), **kw)
             except httpx.TransportError as error:
+                # Once an attempt may have reached Auth0, only an answer makes the outcome known.
+                maybe_applied = maybe_applied or isinstance(error, MAYBE_APPLIED_ERRORS)
                 if not idempotent or attempt == MAX_ATTEMPTS:
-                    raise self._unreachable(error) from error
-                time.sleep(backoff_delay(attempt))
+                    self._give_up(error, maybe_applied)
+                self._pause(backoff_delay(attempt), error, maybe_applied)
                 continue
+            except Auth0UnavailableError as error:  # the budget is spent, or no Management token
+                self._give_up(error, maybe_applied)
+            maybe_applied = False
             if response.status_code == 401 and management and not token_refreshed:
                 self.forget_token()  # the cached token may have been revoked: one fresh try
                 token_refreshed = True
                 continue
             delay = retry_delay(response, attempt) if is_retryable(response, idempotent) else None
-            if delay is None or attempt == MAX_ATTEMPTS:
+            if delay is None or attempt == MAX_ATTEMPTS or not self._has_time_for(delay):
                 return response
             time.sleep(delay)
         return response
 
+    def _time_left(self) -> float:
+        """This attempt's timeout: the per-call timeout, cut to what the budget has left."""
+        deadline = self.deadline()
+        if deadline is None:
+            return self.settings.timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Auth0BudgetSpentError()
+        return min(self.settings.timeout, left)
+
+    def _has_time_for(self, delay: float) -> bool:
+        deadline = self.deadline()
+        return deadline is None or time.monotonic() + delay < deadline
+
+    def _pause(self, delay: float, error: Exception, maybe_applied: bool) -> None:
+        """Sleep before a retry, or give up when the budget would not outlast the pause."""
+        if not self._has_time_for(delay):
+            self._give_up(error, maybe_applied)
+        time.sleep(delay)
+
+    def _give_up(self, error: Exception, maybe_applied: bool):
+        unavailable = (
+            error if isinstance(error, Auth0UnavailableError) else self._unreachable(error)
+        )
+        if maybe_applied:
+            raise _MaybeApplied(unavailable) from error
+        raise unavailable from error
+
     @staticmethod
-    def _unreachable(error: httpx.TransportError) -> Auth0UnavailableError:
+    def _unreachable(error: Exception) -> Auth0UnavailableError:
         if isinstance(error, httpx.TimeoutException):
             return Auth0UnavailableError("Auth0 did not answer in time. Please try again shortly.")
         return Auth0UnavailableError("Auth0 could not be reached. Please try again shortly.")
@@ -178,13 +328,20 @@ class Auth0Client:
         return f"Bearer {self.management_token()}"
 
     def management_token(self) -> str:
-        """The cached client-credentials token, fetched once per expiry by one thread."""
-        with self._token_lock:
+        """The cached client-credentials token, fetched once per expiry by one thread (others
+        wait for it within their time budget)."""
+        deadline = self.deadline()
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._token_lock.acquire(timeout=wait):
+            raise Auth0BudgetSpentError()
+        try:
             if self._token is None or time.monotonic() >= self._token_expires_at:
                 self._token, lifetime = self._fetch_management_token()
                 margin = max(1, lifetime - TOKEN_EXPIRY_MARGIN_SECONDS)
                 self._token_expires_at = time.monotonic() + margin
             return self._token
+        finally:
+            self._token_lock.release()
 
     def forget_token(self) -> None:
         with self._token_lock:
@@ -276,17 +433,19 @@ class Auth0Client:
 
     def create_user(self, fields: dict) -> dict:
         payload = {key: value for key, value in fields.items() if value is not None}
-        return self._send("POST", "/api/v2/users", idempotent=False, json=payload).json()
+        user = UserRef(email=payload.get("email"))
+        return self._send("POST", "/api/v2/users", idempotent=False, user=user, json=payload).json()
 
     def update_user(self, user_id: str, fields: dict) -> dict:
         payload = {key: value for key, value in fields.items() if value is not None}
         if FIELDS_NEEDING_CONNECTION & payload.keys():
             payload.setdefault("connection", self.settings.connection)
         url = f"/api/v2/users/{_segment(user_id)}"
-        return self._send("PATCH", url, idempotent=True, json=payload).json()
+        return self._send("PATCH", url, idempotent=True, user=UserRef(user_id), json=payload).json()
 
     def delete_user(self, user_id: str) -> None:
-        self._send("DELETE", f"/api/v2/users/{_segment(user_id)}", idempotent=True)
+        url = f"/api/v2/users/{_segment(user_id)}"
+        self._send("DELETE", url, idempotent=True, user=UserRef(user_id))
 
     def get_user_roles(self, user_id: str) -> list[dict]:
         url = f"/api/v2/users/{_segment(user_id)}/roles"
@@ -307,11 +466,11 @@ class Auth0Client:
     def add_user_roles(self, user_id: str, role_ids: list[str]) -> None:
         url = f"/api/v2/users/{_segment(user_id)}/roles"
         # Adding a role a user already holds is a no-op in Auth0, so a retry is safe.
-        self._send("POST", url, idempotent=True, json={"roles": role_ids})
+        self._send("POST", url, idempotent=True, user=UserRef(user_id), json={"roles": role_ids})
 
     def remove_user_roles(self, user_id: str, role_ids: list[str]) -> None:
         url = f"/api/v2/users/{_segment(user_id)}/roles"
-        self._send("DELETE", url, idempotent=True, json={"roles": role_ids})
+        self._send("DELETE", url, idempotent=True, user=UserRef(user_id), json={"roles": role_ids})
 
     def list_roles(
         self, name_filter: str | None = None, page: int = 0, per_page: int = 100
@@ -375,6 +534,14 @@ class Auth0Client:
                 response.read()
                 self._checked(response)
             yield from _ndjson_rows(response.iter_bytes())
+
+
+class _MaybeApplied(Exception):  # noqa: N818 - a signal inside the client, never raised out
+    """Carries the caller's error out of the attempts when Auth0 may have applied the change."""
+
+    def __init__(self, error: Auth0UnavailableError):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _ndjson_rows(chunks: Iterator[bytes]) -> Iterator[dict]:

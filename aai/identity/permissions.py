@@ -25,6 +25,10 @@ from aai.models import (
 )
 
 NOT_AN_ADMIN = "You must be an admin to access this endpoint."
+NO_LIVE_ACCOUNT = (
+    "Your account is deleted or blocked, or not (yet) in aai's database: admin rights need a "
+    "live account."
+)
 CANNOT_MANAGE_USER = "You do not have permission to manage this user."
 CANNOT_MANAGE_PLATFORM = "You do not have permission to manage this platform."
 CANNOT_MANAGE_GROUP = "You do not have permission to manage this group."
@@ -83,14 +87,21 @@ def _scope_of_roles(roles: frozenset[str]) -> tuple[frozenset[PlatformEnum], fro
     return platform_ids, frozenset(db.session.scalars(group_query))
 
 
+def token_holds_admin_role(token: AccessToken) -> bool:
+    """BioCommons admin, or holding any platform or group admin role (the token's word only)."""
+    if is_biocommons_admin(token):
+        return True
+    return bool(administered_platform_ids(token) or administered_group_ids(token))
+
+
 def is_general_admin(token: AccessToken) -> bool:
-    """BioCommons admin, or a known user holding any platform or group admin role."""
+    """The answer of `/me/is-general-admin` (the portal's menu): BioCommons admin by the token
+    alone, as the original (portal contract #4); else a known user holding any platform or group
+    admin role. The gates below ask more: a live account for every admin (D16)."""
     if is_biocommons_admin(token):
         return True
     # The (cached) admin scope first: most callers hold no admin role and need no user lookup.
-    if not (administered_platform_ids(token) or administered_group_ids(token)):
-        return False
-    return current_user() is not None
+    return token_holds_admin_role(token) and current_user() is not None
 
 
 def require_general_admin() -> AccessToken:
@@ -99,18 +110,35 @@ def require_general_admin() -> AccessToken:
     values = request_cache()
     if "general_admin" not in values:
         token = current_token()
-        if not is_general_admin(token):
+        if not token_holds_admin_role(token):
             raise ForbiddenError(NOT_AN_ADMIN)
+        acting_admin()
         values["general_admin"] = token
     return values["general_admin"]
 
 
 def require_biocommons_admin() -> AccessToken:
-    """The gate of `/biocommons-admin`."""
+    """The gate of `/biocommons-admin`: a BioCommons admin role and a live account."""
     token = current_token()
     if not is_biocommons_admin(token):
         raise ForbiddenError(NOT_AN_ADMIN)
+    acting_admin()
     return token
+
+
+def acting_admin() -> BiocommonsUser:
+    """The caller's live database row: the actor that every admin write records. Without one
+    (deleted, blocked in Auth0 and synced, or never synced) the caller has no authority."""
+    user = current_user()
+    if user is None:
+        raise ForbiddenError(NO_LIVE_ACCOUNT)
+    return user
+
+
+def is_live_account(user_id: str) -> bool:
+    """Whether `user_id` (a dashboard login's `sub`) has a live database row."""
+    user = db.session.get(BiocommonsUser, user_id)
+    return user is not None and not user.is_deleted
 
 
 def find_platform(platform_id: str) -> Platform:
@@ -142,29 +170,32 @@ def require_group_admin(group_id: str) -> BiocommonsGroup:
     return group
 
 
-def require_user_admin(user_id: str, platforms_only: bool = False) -> BiocommonsUser:
-    """The target user, if the caller administers one of their platforms (or groups).
-
-    Any membership status counts, so an admin can act on pending and revoked requests.
-    `platforms_only` is for deleting users, which group admins may not do.
-    """
-    token = require_general_admin()
+def find_live_user(user_id: str) -> BiocommonsUser:
+    """The live user with this id, else 404."""
     user = db.session.get(BiocommonsUser, user_id)
     if user is None or user.is_deleted:
         raise NotFoundError(f"User '{user_id}' not found")
-    if not _administers_user(token, user_id, platforms_only):
+    return user
+
+
+def require_user_admin(user_id: str) -> BiocommonsUser:
+    """The target user, if the caller administers one of their platforms or groups: the rule
+    for *reading* a user. Any membership status counts, so an admin sees pending and revoked
+    requests; account actions ask `aai.access.authority.may_act_on_account` instead.
+    """
+    token = require_general_admin()
+    user = find_live_user(user_id)
+    if not _administers_user(token, user_id):
         raise ForbiddenError(CANNOT_MANAGE_USER)
     return user
 
 
-def _administers_user(token: AccessToken, user_id: str, platforms_only: bool) -> bool:
+def _administers_user(token: AccessToken, user_id: str) -> bool:
     on_platform = exists().where(
         PlatformMembership.user_id == user_id,
         PlatformMembership.active(),
         PlatformMembership.platform_id.in_(administered_platform_ids(token)),
     )
-    if platforms_only:
-        return bool(db.session.scalar(select(on_platform)))
     in_group = exists().where(
         GroupMembership.user_id == user_id,
         GroupMembership.active(),

@@ -29,12 +29,13 @@ from aai.errors import (
 )
 from aai.extensions import db
 from aai.models import BiocommonsUser
+from aai.requests import has_control_characters
 
 ROLES_CLAIM = "https://biocommons.org.au/roles"
-JWKS_TTL_SECONDS = 6 * 3600  # as the original
-# After a refetch for an unknown `kid`, further unknown kids wait this long before the next
-# fetch, so a flood of forged kids cannot hammer Auth0.
-UNKNOWN_KID_COOLDOWN_SECONDS = 30
+# Defaults of the AUTH0_JWKS_* settings (docs/decisions.md 54).
+JWKS_REFRESH_SECONDS = 300.0
+JWKS_COOLDOWN_SECONDS = 30.0
+JWKS_WAIT_SECONDS = 3.0
 LEEWAY_SECONDS = 30
 
 logger = logging.getLogger(__name__)
@@ -57,56 +58,79 @@ class AccessToken:
 
 
 class SigningKeys:
-    """Auth0's token-signing keys, cached for `ttl` seconds.
+    """Auth0's token-signing keys, re-read every `refresh` seconds (docs/decisions.md 54).
 
-    An unknown `kid` triggers one refetch (keys rotate), then a cooldown during which other
-    unknown kids are refused without a fetch, so forged kids cannot hammer Auth0. When a
-    refresh fails, the keys already held keep serving: Auth0 being down must not lock everyone
-    out. Only a cold cache that cannot be filled is an error (503).
+    - One fetch at a time, in a background thread: a slow Auth0 holds no request for longer
+      than `wait` seconds (callers wait for a fetch in flight until `wait` seconds after it
+      started, then a cold cache answers 503 and a warm one serves the keys it holds).
+    - A fetch starts only `cooldown` seconds after the last one ended, cold cache or not:
+      forged kids and an Auth0 outage cost at most one Auth0 fetch per cooldown.
+    - A key Auth0 stops publishing stops verifying once the keys are older than `refresh`: the
+      next caller waits (as above) for the refreshed set.
+    When a fetch fails, the keys already held keep serving: Auth0 being down must not lock
+    everyone out. Only a cold cache that cannot be filled is an error (503).
     """
 
     def __init__(
         self,
         fetch_jwks: Callable[[], dict],
-        ttl: float = JWKS_TTL_SECONDS,
-        cooldown: float = UNKNOWN_KID_COOLDOWN_SECONDS,
+        refresh: float = JWKS_REFRESH_SECONDS,
+        cooldown: float = JWKS_COOLDOWN_SECONDS,
+        wait: float = JWKS_WAIT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ):
         self._fetch_jwks = fetch_jwks
-        self._ttl, self._cooldown, self._clock = ttl, cooldown, clock
+        self._refresh, self._cooldown, self._wait, self._clock = refresh, cooldown, wait, clock
         self._keys: KeySet | None = None
         self._kids: frozenset[str] = frozenset()
-        self._expires_at = 0.0
-        self._next_unknown_kid_fetch = 0.0
-        self._lock = threading.Lock()
+        self._fetched_at: float | None = None  # the last successful fetch
+        self._started_at = 0.0  # when the fetch in flight started
+        self._ended_at: float | None = None  # when the last fetch ended, successful or not
+        self._in_flight = False
+        self._changed = threading.Condition()
 
     def key_set_for(self, kid: str) -> KeySet | None:
         """A key set holding `kid`, or None when Auth0 does not publish such a key."""
-        if self._keys is None or self._clock() >= self._expires_at:
-            self._refresh(for_unknown_kid=False)
-        if kid not in self._kids:
-            self._refresh(for_unknown_kid=True)
-        return self._keys if kid in self._kids else None
+        with self._changed:
+            if self._wants_fetch(kid):
+                self._start_fetch()
+                self._wait_for_fetch()
+            keys, kids = self._keys, self._kids
+        if keys is None:
+            raise SigningKeysUnavailableError()
+        return keys if kid in kids else None
 
-    def _refresh(self, for_unknown_kid: bool) -> None:
-        with self._lock:
-            now = self._clock()
-            if for_unknown_kid:
-                if now < self._next_unknown_kid_fetch:
-                    return
-                self._next_unknown_kid_fetch = now + self._cooldown
-            elif self._keys is not None and now < self._expires_at:
-                return  # another thread refreshed while this one waited for the lock
-            try:
-                keys = _signing_key_set(self._fetch_jwks())
-            except Exception as error:  # any failure (HTTP, JSON, keys): keep what we have
-                if self._keys is None:
-                    raise SigningKeysUnavailableError() from error
-                logger.warning("JWKS refresh failed, serving cached keys: %s", error)
-                self._expires_at = max(self._expires_at, now + self._cooldown)
-                return
-            self._keys, self._kids = keys, frozenset(key.kid for key in keys.keys if key.kid)
-            self._expires_at = now + self._ttl
+    def _wants_fetch(self, kid: str) -> bool:
+        stale = self._fetched_at is None or self._clock() - self._fetched_at >= self._refresh
+        return stale or kid not in self._kids
+
+    def _start_fetch(self) -> None:
+        """Start a fetch unless one is in flight or the last one ended within the cooldown."""
+        now = self._clock()
+        cooling = self._ended_at is not None and now - self._ended_at < self._cooldown
+        if self._in_flight or cooling:
+            return
+        self._in_flight, self._started_at = True, now
+        threading.Thread(target=self._fetch, name="aai-jwks-fetch", daemon=True).start()
+
+    def _wait_for_fetch(self) -> None:
+        """Wait for the fetch in flight, until `wait` seconds after it started at most."""
+        if self._in_flight:
+            remaining = self._started_at + self._wait - self._clock()
+            self._changed.wait_for(lambda: not self._in_flight, timeout=max(0.0, remaining))
+
+    def _fetch(self) -> None:
+        try:
+            keys = _signing_key_set(self._fetch_jwks())
+        except Exception as error:  # any failure (HTTP, JSON, keys): keep what we have
+            logger.warning("cannot fetch Auth0's signing keys: %s", error)
+            keys = None
+        with self._changed:
+            if keys is not None:
+                self._keys, self._kids = keys, frozenset(key.kid for key in keys.keys if key.kid)
+                self._fetched_at = self._clock()
+            self._in_flight, self._ended_at = False, self._clock()
+            self._changed.notify_all()
 
 
 def _signing_key_set(jwks: dict) -> KeySet:
@@ -148,17 +172,23 @@ class TokenVerifier:
 
 
 def access_token_from(claims: dict) -> AccessToken:
+    """The token's claims as aai uses them. Auth0 never issues an id, role or address with a
+    control character in it: a token that has one is refused before any claim reaches the
+    database (PostgreSQL refuses NUL in text) or a log."""
     if ROLES_CLAIM not in claims:
         raise ForbiddenError(f"Missing required claim: {ROLES_CLAIM}")
     roles, permissions = claims[ROLES_CLAIM], claims.get("permissions", [])
     if not _is_string_list(roles) or not _is_string_list(permissions):
         raise NotAuthorizedError()
     email = claims.get("email")
+    email = email if isinstance(email, str) else None
+    if not _are_clean_strings([claims["sub"], *roles, *permissions, email or ""]):
+        raise NotAuthorizedError()
     return AccessToken(
         sub=claims["sub"],
         roles=frozenset(roles),
         permissions=tuple(permissions),
-        email=email if isinstance(email, str) else None,
+        email=email,
         claims=claims,
     )
 
@@ -167,13 +197,22 @@ def _is_string_list(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
+def _are_clean_strings(values: list) -> bool:
+    return all(isinstance(value, str) and not has_control_characters(value) for value in values)
+
+
 def init_auth(app: Flask) -> None:
     """Build the app's verifier (no I/O: keys are fetched on first use)."""
     config = app.config
     issuers = [f"{config['AUTH0_BASE_URL']}/"]
     if config["AUTH0_ISSUER"]:
         issuers.append(config["AUTH0_ISSUER"])
-    keys = SigningKeys(lambda: app.extensions["auth0"].signing_keys())
+    keys = SigningKeys(
+        lambda: app.extensions["auth0"].signing_keys(),
+        refresh=config["AUTH0_JWKS_REFRESH_SECONDS"],
+        cooldown=config["AUTH0_JWKS_COOLDOWN_SECONDS"],
+        wait=config["AUTH0_JWKS_WAIT_SECONDS"],
+    )
     app.extensions["token_verifier"] = TokenVerifier(
         keys, config["AUTH0_AUDIENCE"], issuers, config["AUTH0_ALGORITHMS"]
     )

@@ -67,11 +67,12 @@ def run_step(step: str, checkpoint) -> SyncReport:
 def print_summary(reports: list[SyncReport], dry_run: bool) -> None:
     click.echo("\nWould change (dry run, nothing written):" if dry_run else "\nSummary:")
     click.echo(f"{'step':<14}" + "".join(f"{name:>14}" for name in COUNTS))
-    for report in reports:
+    rows = [row for report in reports for row in report.rows()]
+    for report in rows:
         click.echo(
             f"{report.step:<14}" + "".join(f"{getattr(report, name):>14}" for name in COUNTS)
         )
-    for report in reports:
+    for report in rows:
         for reason, count in sorted(report.skip_reasons.items()):
             click.echo(f"  {report.step}: skipped {count} ({reason})")
 

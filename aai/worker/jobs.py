@@ -12,7 +12,8 @@ from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.metrics import JOB_RUNS, OUTBOX_DEPTH, SYNC_CHANGES
 from aai.worker.locks import job_lock
-from aai.worker.maintenance import cleanup_email_otps, refresh_unverified_users
+from aai.worker.maintenance import cleanup_email_otps
+from aai.worker.reconcile import reconcile_unknown_outcomes
 from aai.worker.sync_memberships import sync_memberships
 from aai.worker.sync_roles import sync_roles
 from aai.worker.sync_users import sync_users
@@ -46,12 +47,12 @@ def run_email_delivery():
     return report
 
 
+def run_reconcile():
+    return reconcile_unknown_outcomes(auth0_client(), db.session(), commit)
+
+
 def run_otp_cleanup():
     return cleanup_email_otps(db.session())
-
-
-def run_unverified_refresh():
-    return refresh_unverified_users(auth0_client(), db.session())
 
 
 # The sync steps share one lock: they must not interleave, in one worker, two workers, or a
@@ -81,7 +82,8 @@ JOBS = (
     Job("sync_auth0_roles", run_roles, HOUR, 0, lock=SYNC_LOCK),
     Job("sync_auth0_users", run_users, HOUR, 15 * MINUTE, lock=SYNC_LOCK),
     Job("sync_auth0_memberships", run_memberships, HOUR, 30 * MINUTE, lock=SYNC_LOCK),
-    Job("refresh_unverified_users", run_unverified_refresh, HOUR, 45 * MINUTE),
+    # Changes whose Auth0 outcome is unknown (issue 14): reconciled within two minutes.
+    Job("reconcile_auth0_outcomes", run_reconcile, MINUTE, MINUTE, lock=SYNC_LOCK),
 )
 JOBS_BY_ID = {job.id: job for job in JOBS}
 
@@ -113,6 +115,7 @@ def run_job(app: Flask, job: Job):
 
 
 def record_changes(summary: dict) -> None:
-    for kind in ("created", "updated", "restored", "soft_deleted"):
-        if summary.get(kind):
-            SYNC_CHANGES.labels(summary["step"], kind).inc(summary[kind])
+    for part in (summary, *summary.get("related", ())):
+        for kind in ("created", "updated", "restored", "soft_deleted"):
+            if part.get(kind):
+                SYNC_CHANGES.labels(part["step"], kind).inc(part[kind])

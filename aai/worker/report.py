@@ -18,6 +18,9 @@ class SyncReport:
     unchanged: int = 0
     skipped: int = 0
     skip_reasons: Counter = field(default_factory=Counter)
+    # The kinds a step derives and counts on their own rows (the roles step: platforms, groups
+    # and admin links), so a summary never counts a platform as a role.
+    related: list["SyncReport"] = field(default_factory=list)
 
     def skip(self, reason: str) -> None:
         self.skipped += 1
@@ -32,9 +35,16 @@ class SyncReport:
     def writes(self) -> int:
         return self.created + self.updated + self.restored + self.soft_deleted
 
+    def rows(self) -> list["SyncReport"]:
+        """This report, then those of the kinds derived by the same step."""
+        return [self, *self.related]
+
     def as_dict(self) -> dict:
         counts = {name: getattr(self, name) for name in COUNTS}
-        return {"step": self.step, **counts, "skip_reasons": dict(self.skip_reasons)}
+        summary = {"step": self.step, **counts, "skip_reasons": dict(self.skip_reasons)}
+        if self.related:
+            summary["related"] = [report.as_dict() for report in self.related]
+        return summary
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

@@ -197,13 +197,20 @@ def _record(target: Target, membership) -> None:
 
 
 def remove_departed(
-    session: Session, target: Target, members: set[str], report: SyncReport
+    session: Session,
+    target: Target,
+    members: set[str],
+    report: SyncReport,
+    among: list[str] | None = None,
 ) -> None:
-    """Soft-delete approved memberships whose user no longer holds the role, with their history."""
+    """Soft-delete approved memberships whose user no longer holds the role, with their history
+    (only those of the users `among`, when given: aai.worker.reconcile)."""
     model, history = target.model, target.history
     approved = select(model.user_id).where(
         target.key_filter(model), model.active(), model.approval_status == APPROVED
     )
+    if among is not None:
+        approved = approved.where(model.user_id.in_(among))
     departed = [user_id for user_id in session.scalars(approved) if user_id not in members]
     for chunk in batched(departed, 1000):
         for table in (model, history):

@@ -32,8 +32,15 @@ KNOWN_GROUPS = {
 
 
 def sync_roles(auth0: Auth0Client, session: Session, checkpoint: Callable[[], None]) -> SyncReport:
-    """Mirror every Auth0 role, then derive groups, platforms and admin links from them."""
+    """Mirror every Auth0 role, then derive groups, platforms and admin links from them; each
+    kind is counted on its own report (`report.related`)."""
     report = SyncReport("roles")
+    groups, platforms, links = (
+        SyncReport("groups"),
+        SyncReport("platforms"),
+        SyncReport("admin_links"),
+    )
+    report.related = [platforms, groups, links]
     remote = auth0.all_roles()  # complete, or raises: nothing below runs on a partial list
     local = {role.id: role for role in session.scalars(select(Auth0Role))}
     for data in remote:
@@ -45,9 +52,9 @@ def sync_roles(auth0: Auth0Client, session: Session, checkpoint: Callable[[], No
             report.soft_deleted += 1
     session.flush()
     live_roles = [role for role in session.scalars(select(Auth0Role).where(Auth0Role.active()))]
-    ensure_groups(session, live_roles, report)
-    ensure_platforms(session, live_roles, report)
-    link_admin_roles(session, live_roles, report)
+    ensure_groups(session, live_roles, groups)
+    ensure_platforms(session, live_roles, platforms)
+    link_admin_roles(session, live_roles, links)
     checkpoint()
     return report
 
@@ -86,6 +93,8 @@ def ensure_groups(session: Session, roles: list[Auth0Role], report: SyncReport) 
         elif group.is_deleted:
             group.restore()
             report.restored += 1
+        else:
+            report.unchanged += 1
     session.flush()
 
 
@@ -105,6 +114,8 @@ def ensure_platforms(session: Session, roles: list[Auth0Role], report: SyncRepor
             platform.role_id = role.id
             platform.restore()
             report.updated += 1
+        else:
+            report.unchanged += 1
     session.flush()
 
 
@@ -138,3 +149,5 @@ def _ensure_link(session: Session, model, key: tuple, report: SyncReport) -> Non
     elif link.is_deleted:
         link.restore()
         report.restored += 1
+    else:
+        report.unchanged += 1

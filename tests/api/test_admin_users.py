@@ -336,7 +336,7 @@ def test_delete_reason_is_bounded(client, admin_headers, member):
 
 
 def test_delete_invalid_email(client, admin_world, admin_headers, member, emulator):
-    user = member({"galaxy": "pending"}, email_verified=False, email="ada@exmaple.org")
+    user = member({"galaxy": "approved"}, email_verified=False, email="ada@exmaple.org")
     response = client.post(
         f"/admin/users/{user.id}/delete_invalid_email",
         json={"correct_email": " ada@example.org"},
@@ -365,7 +365,7 @@ def test_delete_invalid_email(client, admin_world, admin_headers, member, emulat
 def test_delete_invalid_email_refusals(
     client, admin_headers, member, emulator, verified, correct, status
 ):
-    user = member({"galaxy": "pending"}, email_verified=verified, email="ada@exmaple.org")
+    user = member({"galaxy": "approved"}, email_verified=verified, email="ada@exmaple.org")
     response = client.post(
         f"/admin/users/{user.id}/delete_invalid_email",
         json={"correct_email": correct},

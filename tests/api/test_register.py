@@ -195,7 +195,7 @@ def test_recaptcha_is_required(client, bundles, emulator, token, message):
             "Each bundle may be chosen only once.",
             [],
         ),
-        ({"terms": True}, "Unknown field: terms.", []),
+        ({"terms": True}, None, None),  # unknown fields are ignored, as the original
     ],
 )
 def test_validation_follows_the_registration_trap(
@@ -478,3 +478,21 @@ def test_concurrent_registrations_create_exactly_one_user(live_server):
         assert db.session.scalar(count.where(BiocommonsUser.username == "ada_lovelace")) == 1
         assert db.session.scalar(select(func.count()).select_from(PlatformMembership)) == 2
         db.session.remove()
+
+
+def test_unknown_fields_are_ignored_and_never_applied(client, bundles, emulator):
+    """Forward compatible, as the original: a field this version does not know (a newer
+    portal's) does not break sign-up, and one that names a real setting changes nothing."""
+    response = register(
+        client,
+        email_verified=True,
+        user_id="auth0|chosen-by-the-caller",
+        app_metadata={"registration_from": "sbp"},
+        newsletter=True,
+    )
+    assert response.status_code == 200, response.json
+    (created,) = auth0_users()
+    assert created["email_verified"] is False
+    assert created["user_id"] != "auth0|chosen-by-the-caller"
+    assert created["app_metadata"]["registration_from"] == "biocommons"
+    assert db_user().email_verified is False

@@ -2,6 +2,7 @@
 driven through the Auth0 emulator's real `/authorize`, login form and `/oauth/token`."""
 
 import time
+from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import flask_migrate
@@ -9,7 +10,8 @@ import httpx
 import pytest
 
 from aai import create_app
-from aai.dashboard.auth import SESSION_EXPIRES_AT, SESSION_USER
+from aai.dashboard import sessions
+from aai.dashboard.auth import SESSION_EXPIRES_AT, SESSION_ID, SESSION_USER
 from tests.settings import emulator_settings
 from tests.world import USER_IDS
 
@@ -56,14 +58,23 @@ def client(app):
 
 
 def sign_in(client, sub: str = BIOCOMMONS_ADMIN_ID, lifetime: float = 3600) -> None:
-    """Put a dashboard login in the client's session, as a successful callback does."""
+    """Put a dashboard login in the client's session and on the server, as a successful
+    callback does."""
+    session_id = sessions.open_session(sub, timedelta(seconds=lifetime))
     with client.session_transaction("/db-admin/", base_url=BASE_URL) as session:
         session[SESSION_USER] = {"sub": sub, "name": "Test Admin", "email": None, "picture": None}
         session[SESSION_EXPIRES_AT] = time.time() + lifetime
+        session[SESSION_ID] = session_id
 
 
 @pytest.fixture
-def admin_client(client, emulator):
+def dashboard_admin(make_user):
+    """The BioCommons admin's live database row: dashboard pages need one (D16)."""
+    return make_user(id=BIOCOMMONS_ADMIN_ID, email=BIOCOMMONS_ADMIN[0], username="biocommons_admin")
+
+
+@pytest.fixture
+def admin_client(client, emulator, dashboard_admin):
     sign_in(client)
     return client
 

@@ -233,7 +233,13 @@ def test_admin_logs_in_browses_searches_and_logs_out(browser, stack):
         assert any(email in row and status in row for row in memberships.splitlines())
 
     browser.find_element(By.ID, "db-admin-logout").click()
-    # Auth0 ends its own session too, so the dashboard asks for a login again.
+    # Back from Auth0's logout, the dashboard says it happened; Auth0 ended its own session
+    # too, so logging in again asks for the password.
+    logged_out = wait_for(
+        browser, expected_conditions.presence_of_element_located((By.ID, "logged-out"))
+    )
+    assert "You have logged out" in logged_out.text
+    browser.find_element(By.ID, "log-in-again").click()
     wait_for(browser, expected_conditions.url_contains(f"{stack.emulator.url}/u/login"))
     browser.get(f"{stack.url}/db-admin/user/")
     wait_for(browser, expected_conditions.url_contains(f"{stack.emulator.url}/u/login"))

@@ -44,7 +44,9 @@ def test_anonymous_visit_is_sent_to_the_login_and_on_to_auth0_with_pkce(client, 
     assert set(query["scope"].split()) == {"openid", "profile", "email"}
 
 
-def test_biocommons_admin_logs_in_and_returns_to_the_page_asked_for(client, emulator):
+def test_biocommons_admin_logs_in_and_returns_to_the_page_asked_for(
+    client, emulator, dashboard_admin
+):
     start = "/db-admin/login?next=/db-admin/role/"
     callback = login_callback_url(client, emulator, *BIOCOMMONS_ADMIN, start_path=start)
     answer = get(client, path_of(callback))
@@ -120,7 +122,7 @@ def test_access_token_failing_verification_is_refused(app, client, emulator, mon
     assert session_user(client) is None
 
 
-def test_logout_ends_the_session_and_goes_through_auth0(client, emulator):
+def test_logout_ends_the_session_and_goes_through_auth0(client, emulator, dashboard_admin):
     sign_in(client)
     assert get(client, "/db-admin/").status_code == 200
     answer = get(client, "/db-admin/logout")
@@ -131,7 +133,10 @@ def test_logout_ends_the_session_and_goes_through_auth0(client, emulator):
         "returnTo": [f"{BASE_URL}/db-admin/"],
         "client_id": [emulator.dashboard_client_id],
     }
-    assert get(client, "/db-admin/").status_code == 302
+    back = get(client, "/db-admin/")  # where Auth0 sends the browser back
+    assert back.status_code == 200
+    assert "You have logged out" in back.text
+    assert get(client, "/db-admin/").status_code == 302  # then on to the login, as before
 
 
 def test_expired_session_is_sent_to_the_login(client):

@@ -207,6 +207,25 @@ def test_history_shows_user_labels_and_revocation_reasons_only_for_revocations(
     assert "x-reason" not in page
 
 
+def test_history_names_the_platform_and_says_automatic_for_changes_nobody_made(
+    admin_client, make_user
+):
+    user = make_user()
+    db.session.add(
+        PlatformMembershipHistory(
+            platform_id=PlatformEnum.SBP,
+            user_id=user.id,
+            approval_status=ApprovalStatusEnum.APPROVED,
+            updated_by_id=None,  # the sync
+        )
+    )
+    db.session.flush()
+    page = get(admin_client, "/db-admin/platform_membership_history/").text
+    row = next(row for row in page.split("<tr") if user.email in row)
+    assert "Structural Biology Platform" in row
+    assert "(automatic)" in row
+
+
 def test_user_history_filter_by_user_email(admin_client, make_user):
     wanted, other = make_user(), make_user()
     for user in (wanted, other):

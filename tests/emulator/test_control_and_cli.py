@@ -9,6 +9,7 @@ import pytest
 from auth0_emulator.__main__ import main
 from tests.emulator.demo import DEMO
 from tests.emulator.wire import bearer, call, jwt_parts
+from tests.pg_cluster import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,3 +117,19 @@ def test_the_token_command_takes_roles_and_a_lifetime(emulator, capsys):
     assert main([*arguments, "--expires-in", "-60"]) == 0
     expired = capsys.readouterr().out.strip()
     assert call("GET", f"{emulator.url}/userinfo", headers=bearer(expired)).status == 401
+
+
+def test_the_token_helper_says_in_one_line_that_the_emulator_is_down():
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "auth0_emulator", "token", "--base", base, "--user", "x@y.org"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert f"No token: the Auth0 emulator at {base} failed" in result.stderr

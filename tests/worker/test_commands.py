@@ -76,6 +76,10 @@ def test_sync_command_fills_the_database_and_prints_a_summary(database):
     assert code == 0, err
     assert "Summary:" in out
     assert "users: " in out  # plain progress lines when not on a terminal
+    created = {line.split()[0]: line.split()[1] for line in out.splitlines()[-8:] if line}
+    assert created["roles"] == "10"  # the seed's roles; platforms, groups, links apart
+    assert created["groups"] == "2"
+    assert created["admin_links"] == "4"
     assert count(database, "biocommons_user") == 6
     code, out, _ = finished(flask_command(database, "sync-auth0", "--users"))
     assert code == 0

@@ -1,7 +1,7 @@
 """The Auth0 → database sync against the emulator's demo tenant (30 §9.3, bugs fixed)."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aai.access.memberships import create_group_membership
 from aai.extensions import db
@@ -66,7 +66,16 @@ def platform_status(user_id, platform=PlatformEnum.GALAXY):
 
 def test_first_sync_builds_the_tenant(auth0):
     roles, users, memberships = full_sync(auth0)
-    assert roles.created >= 10
+    # Each kind counted on its own: 10 roles, not 10 plus the groups and links they define.
+    assert roles.created == len(ROLE_IDS)
+    derived = {report.step: report for report in roles.related}
+    assert derived["groups"].created == db.session.scalar(
+        select(func.count(BiocommonsGroup.group_id))
+    )
+    assert derived["platforms"].updated + derived["platforms"].created == len(PlatformEnum)
+    links = db.session.scalar(select(func.count()).select_from(PlatformRoleLink))
+    links += db.session.scalar(select(func.count()).select_from(GroupRoleLink))
+    assert derived["admin_links"].created == links
     assert users.created == 6
     assert memberships.created > 0
     assert users.skip_reasons == {"blocked in Auth0": 1}
@@ -107,6 +116,14 @@ def test_changed_email_is_copied_with_history(auth0):
         select(BiocommonsUserHistory).where(BiocommonsUserHistory.user_id == APPROVED)
     ).one()
     assert (history.change, history.email) == ("auth0_sync", "approved.user@example.org")
+
+
+def test_a_verified_email_is_copied_by_the_users_sync(auth0):
+    """The hourly users sync is what keeps `email_verified` current (no refresh job)."""
+    full_sync(auth0)
+    auth0.update_user(UNVERIFIED, {"email_verified": True})
+    assert sync_users(auth0, db.session, flush).updated == 1
+    assert live_user(UNVERIFIED).email_verified is True
 
 
 def test_blocking_and_unblocking_in_auth0_is_mirrored(auth0):

@@ -7,7 +7,7 @@ Create Date: 2026-04-10
 This revision deliberately carries the original's head revision id (`user_query_indexes`), so a
 database created by the FastAPI service is already "at" this revision: `flask db upgrade`
 recognises it and applies only aai's later migrations. On an empty database it creates the
-same schema in one step (matching ../shared/reference/original-schema.sql), on PostgreSQL and
+same schema in one step (matching tests/data/original-schema.sql), on PostgreSQL and
 on SQLite.
 """
 
