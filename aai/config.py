@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from dotenv import dotenv_values
@@ -164,39 +164,37 @@ def parse_bool(raw: str) -> bool:
     raise ValueError(f"expected true/false, got {raw!r}")
 
 
-def parse_positive_float(raw: str) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError(f"expected a positive number, got {raw!r}")
-    return value
+Number = TypeVar("Number", int, float)
 
 
-def parse_non_negative_float(raw: str) -> float:
-    value = float(raw)
-    if value < 0:
-        raise ValueError(f"expected zero or a positive number, got {raw!r}")
-    return value
+def number_parser(
+    kind: Callable[[str], Number],
+    wanted: str,
+    *,
+    above: Number | None = None,
+    at_least: Number | None = None,
+    at_most: Number | None = None,
+) -> Callable[[str], Number]:
+    """A parser of `kind` (int or float) refusing values outside the bounds, naming `wanted`."""
+
+    def parse(raw: str) -> Number:
+        value = kind(raw)
+        if (
+            (above is not None and value <= above)
+            or (at_least is not None and value < at_least)
+            or (at_most is not None and value > at_most)
+        ):
+            raise ValueError(f"expected {wanted}, got {raw!r}")
+        return value
+
+    return parse
 
 
-def parse_non_negative_int(raw: str) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError(f"expected zero or a positive whole number, got {raw!r}")
-    return value
-
-
-def parse_positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError(f"expected a positive whole number, got {raw!r}")
-    return value
-
-
-def parse_port(raw: str) -> int:
-    value = int(raw)
-    if not 0 < value < 65536:
-        raise ValueError(f"expected a port number, got {raw!r}")
-    return value
+parse_positive_float = number_parser(float, "a positive number", above=0.0)
+parse_non_negative_float = number_parser(float, "zero or a positive number", at_least=0.0)
+parse_non_negative_int = number_parser(int, "zero or a positive whole number", at_least=0)
+parse_positive_int = number_parser(int, "a positive whole number", at_least=1)
+parse_port = number_parser(int, "a port number", at_least=1, at_most=65535)
 
 
 def parse_json_list(raw: str) -> list[str]:
