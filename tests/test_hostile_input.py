@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from aai.extensions import db
 from aai.models import PlatformMembership
-from tests.world import TSI
+from tests.world import TSI, database_snapshot
 
 # NUL, C0 controls, DEL and C1 controls; each field gets NUL and one of the others.
 OTHER_CONTROLS = ("\x01", "\x08", "\x0b", "\x1b", "\x7f", "\x85", "\x9f", "\n", "\t")
@@ -138,14 +138,6 @@ class Caller:
 @pytest.fixture
 def caller(client, spec, admin_headers, target):
     return Caller(client, spec, admin_headers("biocommons"), target)
-
-
-def database_snapshot() -> dict:
-    db.session.expire_all()
-    return {
-        table.name: sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
-        for table in db.metadata.sorted_tables
-    }
 
 
 @pytest.fixture

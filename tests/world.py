@@ -66,3 +66,12 @@ def seed_reference_data() -> dict[str, BiocommonsGroup]:
     )
     db.session.flush()
     return groups
+
+
+def database_snapshot() -> dict[str, list[str]]:
+    """Every row of every table, for "nothing changed" checks."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
+        for table in db.metadata.sorted_tables
+    }

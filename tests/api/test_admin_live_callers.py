@@ -6,45 +6,25 @@ import re
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from aai.extensions import db
 from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import NO_LIVE_ACCOUNT
 from aai.models import (
-    Auth0Role,
-    BiocommonsGroup,
     BiocommonsUser,
     BiocommonsUserHistory,
-    EmailNotification,
     GroupMembership,
     GroupMembershipHistory,
-    GroupRoleLink,
-    Platform,
     PlatformMembership,
     PlatformMembershipHistory,
-    PlatformRoleLink,
 )
 from aai.worker.sync_users import sync_users
 from tests.api.admin_fixtures import ADMIN_ROLE_OF, ADMINS, create_member
-from tests.world import TSI
+from tests.world import TSI, database_snapshot
 
 GATED = ("/admin/", "/biocommons-admin/")
 EVERY_ADMIN_ROLE = [ADMIN_ROLE_OF["biocommons"], ADMIN_ROLE_OF["galaxy"], ADMIN_ROLE_OF["tsi"]]
-TABLES = (
-    Auth0Role,
-    BiocommonsGroup,
-    BiocommonsUser,
-    BiocommonsUserHistory,
-    EmailNotification,
-    GroupMembership,
-    GroupMembershipHistory,
-    GroupRoleLink,
-    Platform,
-    PlatformMembership,
-    PlatformMembershipHistory,
-    PlatformRoleLink,
-)
 
 
 def gated_routes(user_id: str) -> list[tuple[str, str]]:
@@ -61,14 +41,6 @@ def gated_routes(user_id: str) -> list[tuple[str, str]]:
         path = rule.build({key: values[key] for key in rule.arguments})[1]
         routes += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return routes
-
-
-def table_sizes() -> dict[str, int]:
-    db.session.expire_all()
-    return {
-        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
-        for model in TABLES
-    }
 
 
 def auth0_writes(emulator) -> list[tuple]:
@@ -100,13 +72,13 @@ def test_an_admin_without_a_live_account_is_refused_everywhere(
     member = create_member({"galaxy": "pending"}, {TSI: "pending"})
     sub = make_not_live(kind, admin_world.admins["biocommons"])
     headers = {"Authorization": f"Bearer {make_token(sub, roles=EVERY_ADMIN_ROLE)}"}
-    before, writes_before = table_sizes(), auth0_writes(emulator)
+    before, writes_before = database_snapshot(), auth0_writes(emulator)
     routes = gated_routes(member.id)
     assert len(routes) >= 28  # every route of both blueprints, not a few
     for method, path in routes:
         answer = client.open(path, method=method, json={}, headers=headers)
         assert (answer.status_code, answer.json) == (403, {"detail": NO_LIVE_ACCOUNT}), path
-    assert table_sizes() == before
+    assert database_snapshot() == before
     assert auth0_writes(emulator) == writes_before
 
 
