@@ -85,6 +85,12 @@ RULES = [
         (),
     ),
     (
+        "access knows no accounts: accounts (registration) build on access, not the reverse",
+        ("aai.access",),
+        core("accounts"),
+        (),
+    ),
+    (
         "email only renders, queues and delivers: it knows no accounts, access or lists",
         ("aai.email",),
         core("accounts", "access", "admin_lists", "worker"),

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from aai.accounts.validators import email_domain
 from aai.models import PlatformEnum
 
 GROUP_PREFIX = "biocommons/group/"
@@ -58,3 +57,8 @@ def is_australian_research_institution(email: str) -> bool:
         if domain == allowed or domain.endswith("." + allowed):
             return True
     return False
+
+
+def email_domain(email: str) -> str:
+    """The domain of an address, lower-cased (the part that bundles and SBP sign-up check)."""
+    return email.rpartition("@")[2].strip().lower()

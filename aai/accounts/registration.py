@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from aai.access.bundles import BUNDLES, DEFAULT_PLATFORMS, Bundle
+from aai.access.bundles import BUNDLES, DEFAULT_PLATFORMS, Bundle, email_domain
 from aai.access.group_requests import (
     REQUESTED,
     Contact,
@@ -41,7 +41,6 @@ from aai.accounts.availability import (
     username_in_auth0,
     username_in_use,
 )
-from aai.accounts.validators import email_domain
 from aai.consistency import compensated
 from aai.email.outbox import queue_email
 from aai.errors import ApiError, FormError, ServiceUnavailableError

@@ -117,7 +117,3 @@ def _syntax_valid(value: str) -> bool:
 
 def validate_email(value: str) -> None:
     normalise_email(value)
-
-
-def email_domain(email: str) -> str:
-    return email.rpartition("@")[2].strip().lower()
