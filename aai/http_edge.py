@@ -94,8 +94,13 @@ def _check_fields(values: MultiDict, kind: str, status: int) -> None:
 
 
 def add_security_headers(response):
+    """Each header unless the response set its own (one pass over the headers, not one per
+    header: this runs on every answer)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["ENVIRONMENT"] != "dev":
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if name.lower() not in present:
+            headers.add(name, value)
+    if current_app.config["ENVIRONMENT"] != "dev" and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response
