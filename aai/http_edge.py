@@ -15,7 +15,8 @@ in it, whichever view forgets to check. Headers used as data are checked where t
 (`X-Request-ID` in aai.logs; token claims in aai.identity.tokens).
 """
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -43,9 +44,21 @@ def init_http_edge(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
+    app.session_interface = CookielessFirstSessionInterface()
     app.before_request(refuse_oversized_body)
     app.before_request(refuse_unsafe_input)
     app.after_request(add_security_headers)
+
+
+class CookielessFirstSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session (the dashboard's login), without building its signing serializer
+    for the requests that carry no session cookie: every API call, where it was a tenth of the
+    cost of `GET /`. A request without the cookie gets the same empty session as before."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def refuse_oversized_body() -> None:
@@ -81,8 +94,13 @@ def _check_fields(values: MultiDict, kind: str, status: int) -> None:
 
 
 def add_security_headers(response):
+    """Each header unless the response set its own (one pass over the headers, not one per
+    header: this runs on every answer)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["ENVIRONMENT"] != "dev":
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if name.lower() not in present:
+            headers.add(name, value)
+    if current_app.config["ENVIRONMENT"] != "dev" and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response

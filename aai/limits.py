@@ -33,6 +33,18 @@ limiter = Limiter(
 
 def init_limits(app: Flask) -> None:
     limiter.init_app(app)
+    _drop_the_check_of_app_wide_limits(app)
+
+
+def _drop_the_check_of_app_wide_limits(app: Flask) -> None:
+    """Every aai limit is on a view (`per_address`, `per_user`), and Flask-Limiter checks those
+    when the view is called. Its before-request hook checks only application, default and
+    blueprint limits, which aai does not set: on every other request it found nothing to count,
+    at a fifth of the cost of `GET /`. Kept if such limits ever exist."""
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits:
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def setting(name: str) -> Callable[[], str]:

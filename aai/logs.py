@@ -68,6 +68,8 @@ def assign_request_id() -> None:
 def log_and_tag_response(response):
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
+    if not access_logger.isEnabledFor(logging.INFO):
+        return response  # the line would be dropped: do not gather its fields
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
     access_logger.info(

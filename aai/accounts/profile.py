@@ -5,7 +5,9 @@ Names and passwords live in Auth0 only: these changes do not touch the database.
 email and deletion have their own modules (`username`, `email_change`, `deletion`).
 """
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 
 from aai.errors import BadRequestError, FieldError, ForbiddenError, FormError, NotFoundError
 from aai.extensions import db
@@ -38,15 +40,49 @@ def group_memberships(user_id: str, status: ApprovalStatusEnum | None = None):
 
 
 def _memberships_with(model, owner, on, user_id: str, status: ApprovalStatusEnum | None):
-    query = (
-        select(model, owner)
-        .join(owner, on)
-        .where(model.user_id == user_id, model.active())
-        .order_by(owner.name)
+    query = _live_memberships(select(model, owner).join(owner, on), model, owner, status)
+    return db.session.execute(query, {"user_id": user_id}).all()
+
+
+def own_platform_memberships(user_id: str, status: ApprovalStatusEnum | None = None):
+    """`/me/platforms`: the user's live platform memberships (optionally of one status) as
+    (platform_id, approval_status) rows by platform name."""
+    return db.session.execute(_own_platforms_query(status), {"user_id": user_id}).all()
+
+
+def own_group_memberships(user_id: str, status: ApprovalStatusEnum | None = None):
+    """`/me/groups`: the user's live group memberships as (group_id, approval_status,
+    group_name) rows by group name."""
+    return db.session.execute(_own_groups_query(status), {"user_id": user_id}).all()
+
+
+# The `/me` reads come with every portal page: columns rather than ORM objects, and statements
+# built once per status (building one costs more Python than running it).
+@cache
+def _own_platforms_query(status: ApprovalStatusEnum | None):
+    query = select(PlatformMembership.platform_id, PlatformMembership.approval_status).join(
+        Platform, Platform.id == PlatformMembership.platform_id
     )
+    return _live_memberships(query, PlatformMembership, Platform, status)
+
+
+@cache
+def _own_groups_query(status: ApprovalStatusEnum | None):
+    query = select(
+        GroupMembership.group_id,
+        GroupMembership.approval_status,
+        BiocommonsGroup.name.label("group_name"),
+    ).join(BiocommonsGroup, BiocommonsGroup.group_id == GroupMembership.group_id)
+    return _live_memberships(query, GroupMembership, BiocommonsGroup, status)
+
+
+def _live_memberships(query, model, owner, status: ApprovalStatusEnum | None):
+    """`query` narrowed to the live memberships (of `status`) of the user in parameter
+    `user_id`, by the owner's name."""
+    query = query.where(model.user_id == bindparam("user_id"), model.active())
     if status is not None:
         query = query.where(model.approval_status == status)
-    return db.session.execute(query).all()
+    return query.order_by(owner.name)
 
 
 def profile(auth0: Auth0Client, user: BiocommonsUser, access_token: str) -> dict:

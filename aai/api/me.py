@@ -55,11 +55,11 @@ APPROVED, PENDING = ApprovalStatusEnum.APPROVED, ApprovalStatusEnum.PENDING
 # Keyed by the token's subject, as the original: a caller aai has no row of has no memberships
 # (`[]`), rather than the 404 of the endpoints that need the row.
 def _platforms(status: ApprovalStatusEnum | None = None):
-    return [row[0] for row in profile.platform_memberships(current_token().sub, status)]
+    return profile.own_platform_memberships(current_token().sub, status)
 
 
 def _groups(status: ApprovalStatusEnum | None = None):
-    return [row[0] for row in profile.group_memberships(current_token().sub, status)]
+    return profile.own_group_memberships(current_token().sub, status)
 
 
 # --- identity and admin rights -----------------------------------------------------------------

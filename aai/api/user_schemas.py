@@ -184,7 +184,7 @@ class OwnPlatformMembershipOut(Schema):
 class OwnGroupMembershipOut(Schema):
     group_id = fields.String(required=True)
     approval_status = fields.Function(value_of("approval_status"), required=True)
-    group_name = fields.Function(lambda membership: membership.group.name, required=True)
+    group_name = fields.String(required=True)
 
 
 class AllPendingOut(Schema):
