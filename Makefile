@@ -60,12 +60,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Benchmarks print a table of measured values against the targets of the product spec.
+# http_load: every call of issue 17 warm, with a write each second, on one connection and cold,
+# next to the original's figures; it adds a dated section (commit, machine) to bench/results.md.
+# About 8 minutes; longer runs: make bench BENCH_HTTP_ARGS="--duration 15".
 bench: $(STAMP) ## The benchmarks, against the product spec's targets (bench/results.md)
 	scripts/ensure-system-deps.sh bench
 	$(BIN)/python -m bench.token_validation
 	$(BIN)/python -m bench.sync_users
 	$(BIN)/python -m bench.admin_lists
-	$(BIN)/python -m bench.http_load
+	$(BIN)/python -m bench.http_load $(BENCH_HTTP_ARGS)
+	$(BIN)/python -m bench.backend_memory
 
 # The long reliability run: 60 s of mixed traffic at 32 connections, no errors, bounded memory.
 soak: $(STAMP) ## 60 s of mixed traffic at 32 connections: no errors, bounded memory

@@ -15,7 +15,7 @@ every call of the issue's table:
 Prints a table with the original's figures (the reference) and the targets, and adds a dated
 section naming the commit and the machine to bench/results.md (bench.results_file).
 
-Usage: .venv/bin/python -m bench.http_load [--users 100000] [--duration 15] [--only TEXT]
+Usage: .venv/bin/python -m bench.http_load [--users 100000] [--duration 10] [--only TEXT]
        [--cold-samples 30]   (--only keeps the calls whose name contains TEXT; nothing written)
 """
 
@@ -465,7 +465,8 @@ def measure_call(stack: "Stack", call: Call, duration: int, cold_samples: int) -
     token = stack.tokens[call.caller]
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     row = Row(call)
-    row.warm = wrk(url, headers, duration, CONNECTIONS)  # its first calls fill the caches
+    wrk(url, headers, 1, CONNECTIONS)  # every worker fills its caches first
+    row.warm = wrk(url, headers, duration, CONNECTIONS)
     with a_write_every_second(stack.writer) as writes:
         row.with_writes = wrk(url, headers, duration, CONNECTIONS)
     row.writes = writes
@@ -598,7 +599,7 @@ def gunicorn_settings(stack: Stack) -> str:
 def header(stack: Stack, options: argparse.Namespace) -> str:
     return (
         f"Commit `{commit()}`, measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-        f"by `make bench` (`bench.http_load`).\n"
+        f"by `bench.http_load` (`make bench`).\n"
         f"Machine: {machine()}; PostgreSQL {stack.postgres}; gunicorn with "
         f"`deploy/gunicorn.conf.py`: {gunicorn_settings(stack)}.\n"
         f"Data: {options.users:,} users (`bench.admin_seed`). Each figure: "
@@ -614,7 +615,7 @@ def header(stack: Stack, options: argparse.Namespace) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--cold-samples", type=int, default=30)
     parser.add_argument("--only", default=None, help="calls whose name contains this")
     options = parser.parse_args()

@@ -7,16 +7,15 @@ Usage: .venv/bin/python -m bench.soak [--users 20000] [--duration 60]   (make so
 import argparse
 from pathlib import Path
 
-from bench.http_load import mixed, running_stack
+from bench.http_load import mixed, running_stack, worker_pids
 
 MAX_GROWTH_MB = 50
 
 
 def worker_memory_mb(master_pid: int) -> dict[int, float]:
     """Resident memory of each gunicorn worker (the master's children)."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     sizes = {}
-    for pid in map(int, children):
+    for pid in worker_pids(master_pid):
         status = Path(f"/proc/{pid}/status").read_text()
         kilobytes = next(
             line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")
