@@ -370,7 +370,13 @@ def wrk(
     if script:
         command += ["-s", script]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, flags=re.MULTILINE))
+    return parse_wrk(output, url)
+
+
+def parse_wrk(output: str, url: str) -> Load:
+    """wrk --latency's report: requests/s, p50, p99, and non-2xx answers plus socket errors."""
+    # wrk pads values in seconds ("1.08s ") to the width of "ms"/"us" values.
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, flags=re.MULTILINE))
     if set(latency) != {"50", "99"}:
         raise SystemExit(f"wrk gave no latency distribution for {url}:\n{output}")
     errors = sum(int(number) for number in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
@@ -484,6 +490,7 @@ def measure(stack: "Stack", options: argparse.Namespace) -> list[Row]:
             continue
         print(f"measuring {call.name} ...", file=sys.stderr, flush=True)
         rows.append(measure_call(stack, call, options.duration, options.cold_samples))
+        print("  " + " | ".join(cells(rows[-1])[2:6]), file=sys.stderr, flush=True)
     if not options.only or options.only in MIXED:
         rows.append(
             Row(

@@ -12,6 +12,7 @@ from bench.http_load import (
     Load,
     Row,
     Writes,
+    parse_wrk,
 )
 from bench.results_file import record, with_section
 
@@ -103,3 +104,24 @@ def test_every_call_of_the_issue_has_the_original_as_reference():
     assert [call.name for call in CALLS if call.target == NO_TARGET] == [
         "utils: username availability"
     ]
+
+
+# As wrk prints it: values in seconds are padded to the width of "ms" values.
+WRK_REPORT = (
+    "Running 3s test @ http://127.0.0.1:47427/\n"
+    "  2 threads and 16 connections\n"
+    "  Latency Distribution\n"
+    "     50%  300.38ms\n"
+    "     75%  397.12ms\n"
+    "     99%    1.08s \n"
+    "  144 requests in 3.09s, 1.99MB read\n"
+    "  Socket errors: connect 0, read 2, write 0, timeout 1\n"
+    "  Non-2xx or 3xx responses: 4\n"
+    "Requests/sec:     46.55\n"
+)
+
+
+def test_wrk_reports_with_seconds_and_errors_are_read():
+    load = parse_wrk(WRK_REPORT, "http://127.0.0.1:47427/")
+
+    assert load == Load(rps=46.55, p50_ms=300.38, p99_ms=1080.0, errors=7)
