@@ -279,6 +279,14 @@ class PlatformMembership(SoftDeleteMixin, Base):
             postgresql_where=sa.text("is_deleted IS false"),
             sqlite_where=sa.text("is_deleted IS 0"),
         ),
+        # Counts per platform and status, deduplicated by PostgreSQL (migration 4b7e2d9a6c15).
+        sa.Index(
+            "ix_platformmembership_live_platform_status",
+            "platform_id",
+            "approval_status",
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
@@ -326,6 +334,14 @@ class GroupMembership(SoftDeleteMixin, Base):
             "group_id",
             "approval_status",
             "user_id",
+            postgresql_where=sa.text("is_deleted IS false"),
+            sqlite_where=sa.text("is_deleted IS 0"),
+        ),
+        # Counts per group and status (migration 4b7e2d9a6c15).
+        sa.Index(
+            "ix_groupmembership_live_group_status",
+            "group_id",
+            "approval_status",
             postgresql_where=sa.text("is_deleted IS false"),
             sqlite_where=sa.text("is_deleted IS 0"),
         ),
