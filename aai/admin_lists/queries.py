@@ -191,13 +191,13 @@ class MembershipRange:
             criteria.append(self.model.approval_status == self.status)
         return criteria
 
+    def user_ids(self) -> sa.Select:
+        return sa.select(self.model.user_id).where(*self.criteria(), self.model.user_id > AFTER_ID)
+
     def has_member(self) -> sa.ColumnElement[bool]:
         """The listed user is in the range: a semi-join PostgreSQL can drive from the range
         (a correlated EXISTS per user costs a probe for each of 100,000 users)."""
-        user_ids = sa.select(self.model.user_id).where(
-            *self.criteria(), self.model.user_id > AFTER_ID
-        )
-        return BiocommonsUser.id.in_(user_ids)
+        return BiocommonsUser.id.in_(self.user_ids())
 
 
 def _scope_ranges(scope: Scope, status: ApprovalStatusEnum | None) -> list[MembershipRange]:
@@ -216,17 +216,24 @@ def _same_row_platforms(scope: Scope, filters: UserFilters) -> list[PlatformEnum
     return [platform for platform in sorted(scope.platform_ids, key=str) if wanted <= {platform}]
 
 
-def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.ColumnElement[bool]:
+def _in_scope(
+    scope: Scope, status: ApprovalStatusEnum | None = None, counting: bool = False
+) -> sa.ColumnElement[bool]:
     """A membership (with this status) on a platform or group the admin manages.
 
-    Empty sets are left out rather than rendered as `IN ()`. For an admin of both platforms
-    and groups, PostgreSQL turns EXISTS ... OR EXISTS ... into hashes of the matching
-    memberships: quick for one status (a few thousand), but 100 ms for all of them at 100,000
-    users, where one probe per listed user (one EXISTS over UNION ALL) costs well under 1 ms.
+    Empty sets are left out rather than rendered as `IN ()`. One platform or group: a semi-join
+    on its range. Several, for a page (`counting` false): one EXISTS over UNION ALL, probed per
+    user in id order, which stops at the page's last user (1 ms for a pending page of an admin
+    of everything, where hashing every pending membership takes 30-100 ms). For a count, which
+    visits every user: a hash of the ranges' user ids when a status keeps them few, else
+    PostgreSQL's hashed alternatives (EXISTS ... OR EXISTS ...).
     """
     ranges = _scope_ranges(scope, status)
-    if len(ranges) == 1:
-        return ranges[0].has_member()
+    if len(ranges) <= 1:
+        return ranges[0].has_member() if ranges else sa.false()
+    if counting and status:
+        user_ids = sa.union_all(*(members.user_ids() for members in ranges))
+        return BiocommonsUser.id.in_(user_ids)
     alternatives = []
     if scope.platform_ids:
         criteria: list[sa.ColumnElement[bool]] = [
@@ -240,16 +247,16 @@ def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.Colu
         if status:
             criteria.append(GroupMembership.approval_status == status)
         alternatives.append(_memberships(GroupMembership, *criteria))
-    if not alternatives:
-        return sa.false()
     if len(alternatives) == 1:
         return sa.exists(alternatives[0])
-    if status:
+    if counting:
         return sa.or_(*(sa.exists(alternative) for alternative in alternatives))
     return sa.exists().select_from(sa.union_all(*alternatives).subquery())
 
 
-def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
+def _platform_criteria(
+    scope: Scope, filters: UserFilters, counting: bool
+) -> list[sa.ColumnElement[bool]]:
     """Visibility, approval_status and the platform filters (30 §2.1 steps 1 and 2)."""
     status = filters.platform_approval_status
     if filters.platform_scoped and not filters.group_scoped:
@@ -258,7 +265,7 @@ def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElem
         if len(platforms) == 1:
             criteria = [MembershipRange(PlatformMembership, platforms[0], status).has_member()]
             if filters.approval_status:
-                criteria.append(_in_scope(scope, filters.approval_status))
+                criteria.append(_in_scope(scope, filters.approval_status, counting))
             return criteria
         same_row: list[sa.ColumnElement[bool]] = [
             PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
@@ -272,18 +279,18 @@ def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElem
             same_row.append(PlatformMembership.approval_status == status)
         criteria = [_platform_membership(*same_row) if scope.platform_ids else sa.false()]
         if filters.approval_status:
-            criteria.append(_in_scope(scope, filters.approval_status))
+            criteria.append(_in_scope(scope, filters.approval_status, counting))
         return criteria
     # A membership in scope with the approval_status asked for is also the one that makes
     # the user visible: one condition, not two.
-    criteria = [_in_scope(scope, filters.approval_status)]
+    criteria = [_in_scope(scope, filters.approval_status, counting)]
     if filters.platform:
         same_row = [PlatformMembership.platform_id == filters.platform]
         if status:
             same_row.append(PlatformMembership.approval_status == status)
         criteria.append(_platform_membership(*same_row))
     elif status:
-        criteria.append(_in_scope(Scope(scope.platform_ids, frozenset()), status))
+        criteria.append(_in_scope(Scope(scope.platform_ids, frozenset()), status, counting))
     if filters.filter_platform:
         criteria.append(
             _platform_membership(PlatformMembership.platform_id == filters.filter_platform)
@@ -340,12 +347,15 @@ def statement_shape(filters: UserFilters) -> UserFilters:
     return replace(filters, search="@" if "@" in term else "a b" if " " in term else "a")
 
 
-def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
-    """Every condition a listed user meets. The calling admin is included (portal §6.5)."""
+def user_criteria(
+    scope: Scope, filters: UserFilters, counting: bool = False
+) -> list[sa.ColumnElement[bool]]:
+    """Every condition a listed user meets. The calling admin is included (portal §6.5).
+    `counting`: the forms best for visiting every such user rather than the first few."""
     criteria = [
         BiocommonsUser.active(),
         BiocommonsUser.id > AFTER_ID,
-        *_platform_criteria(scope, filters),
+        *_platform_criteria(scope, filters, counting),
         *_group_criteria(filters),
     ]
     if filters.email_verified is not None:
@@ -362,7 +372,8 @@ def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
     sole_range = _sole_range(scope, filters)
     if sole_range is not None:
         return _range_count(sole_range)
-    return sa.select(sa.func.count(BiocommonsUser.id)).where(*user_criteria(scope, filters))
+    criteria = user_criteria(scope, filters, counting=True)
+    return sa.select(sa.func.count(BiocommonsUser.id)).where(*criteria)
 
 
 def _sole_range(scope: Scope, filters: UserFilters) -> MembershipRange | None:
