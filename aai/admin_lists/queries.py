@@ -89,6 +89,11 @@ class UserFilters:
         return GROUP_FILTERS.get(self.filter_by or "")
 
     @property
+    def searching(self) -> bool:
+        """An empty or blank term matches everyone (30 §2.1)."""
+        return bool(self.search and self.search.strip())
+
+    @property
     def platform_scoped(self) -> bool:
         return bool(self.platform or self.platform_approval_status or self.filter_platform)
 
@@ -222,11 +227,12 @@ def _in_scope(
     """A membership (with this status) on a platform or group the admin manages.
 
     Empty sets are left out rather than rendered as `IN ()`. One platform or group: a semi-join
-    on its range. Several, for a page (`counting` false): one EXISTS over UNION ALL, probed per
-    user in id order, which stops at the page's last user (1 ms for a pending page of an admin
-    of everything, where hashing every pending membership takes 30-100 ms). For a count, which
-    visits every user: a hash of the ranges' user ids when a status keeps them few, else
-    PostgreSQL's hashed alternatives (EXISTS ... OR EXISTS ...).
+    on its range. Several: one EXISTS over UNION ALL, probed per user in id order, which stops
+    at a page's last user (1 ms for a pending page of an admin of everything, where hashing
+    every pending membership takes 30-100 ms) and costs little when other filters leave few
+    users. `counting` every user the scope holds (nothing else narrows them) probes 100,000
+    users; hashing the memberships halves that: the ranges' user ids when a status keeps them
+    few, else PostgreSQL's hashed alternatives (EXISTS ... OR EXISTS ...).
     """
     ranges = _scope_ranges(scope, status)
     if len(ranges) <= 1:
@@ -360,7 +366,7 @@ def user_criteria(
     ]
     if filters.email_verified is not None:
         criteria.append(BiocommonsUser.email_verified.is_(filters.email_verified))
-    if filters.search and filters.search.strip():
+    if filters.search and filters.searching:
         criteria.append(_search_criterion(filters.search))
     return criteria
 
@@ -372,15 +378,20 @@ def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
     sole_range = _sole_range(scope, filters)
     if sole_range is not None:
         return _range_count(sole_range)
-    criteria = user_criteria(scope, filters, counting=True)
+    criteria = user_criteria(scope, filters, counting=not _narrowed(filters))
     return sa.select(sa.func.count(BiocommonsUser.id)).where(*criteria)
+
+
+def _narrowed(filters: UserFilters) -> bool:
+    """Whether a filter other than the approval status leaves only some of the scope's users."""
+    scoped = filters.platform_scoped or filters.group_scoped
+    return filters.searching or scoped or filters.email_verified is not None
 
 
 def _sole_range(scope: Scope, filters: UserFilters) -> MembershipRange | None:
     """The one membership range whose live users are exactly the listed ones, if the filters
     ask for nothing else (a one-platform or one-group admin's totals and most of its counts)."""
-    searching = bool(filters.search and filters.search.strip())
-    if searching or filters.email_verified is not None or filters.group_scoped:
+    if filters.searching or filters.email_verified is not None or filters.group_scoped:
         return None
     if filters.platform_scoped:
         platforms = _same_row_platforms(scope, filters)
