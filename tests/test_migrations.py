@@ -130,7 +130,12 @@ DOCUMENTED_ADDITIONS = {
                 "ix_groupmembership_live_group_status_user",
                 "USING btree (group_id, approval_status, user_id) WHERE (is_deleted IS FALSE)",
             ),
-            # Counts per platform or group and status (migration 4b7e2d9a6c15).
+            # Counts per platform or group and status, unverified users (migration 4b7e2d9a6c15).
+            (
+                "biocommons_user",
+                "ix_biocommons_user_live_unverified",
+                "USING btree (id) WHERE ((email_verified IS FALSE) AND (is_deleted IS FALSE))",
+            ),
             (
                 "platformmembership",
                 "ix_platformmembership_live_platform_status",

@@ -1,4 +1,5 @@
-"""Small indexes that count live memberships per platform or group and status.
+"""Small indexes that count live memberships per platform or group and status, and that list
+live unverified users.
 
 Revision ID: 4b7e2d9a6c15
 Revises: 9d1e4b7c2a60
@@ -8,7 +9,9 @@ The admin lists' totals and counts (aai.admin_lists.queries) count, for one plat
 the live memberships with a status. The indexes of migration c41d7a9e2b56 hold each user id as
 well (about 20 MB at 200,000 memberships); these hold only the platform or group and the status,
 which PostgreSQL's b-tree deduplication stores once per run of equal keys (about 1.4 MB), so
-such a count reads a few hundred pages from the index alone. Built concurrently, like the others
+such a count reads a few hundred pages from the index alone. The live unverified users' ids (about
+10 % of users) serve `email_verified=false` and the `unverified` count from the index alone, in
+id order, without visiting the verified users. Built concurrently, like the others
 (aai/migrations/online.py). Only additions: the original's tables keep their shape.
 """
 
@@ -28,6 +31,14 @@ SQLITE_LIVE = sa.text("is_deleted IS 0")
 
 def upgrade():
     with index_builds():
+        op.create_index(
+            "ix_biocommons_user_live_unverified",
+            "biocommons_user",
+            ["id"],
+            postgresql_where=sa.text("email_verified IS false AND is_deleted IS false"),
+            sqlite_where=sa.text("email_verified IS 0 AND is_deleted IS 0"),
+            postgresql_concurrently=True,
+        )
         op.create_index(
             "ix_platformmembership_live_platform_status",
             "platformmembership",
@@ -49,3 +60,4 @@ def upgrade():
 def downgrade():
     op.drop_index("ix_groupmembership_live_group_status", "groupmembership")
     op.drop_index("ix_platformmembership_live_platform_status", "platformmembership")
+    op.drop_index("ix_biocommons_user_live_unverified", "biocommons_user")
