@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The original's schema dump at revision 038392d88518 and the rows its migrations insert; each
 # file's first lines say how it was produced.
 REFERENCE = Path(__file__).parent / "data"
-HEAD = "9d1e4b7c2a60"
+HEAD = "4b7e2d9a6c15"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -129,6 +129,22 @@ DOCUMENTED_ADDITIONS = {
                 "groupmembership",
                 "ix_groupmembership_live_group_status_user",
                 "USING btree (group_id, approval_status, user_id) WHERE (is_deleted IS FALSE)",
+            ),
+            # Counts per platform or group and status, unverified users (migration 4b7e2d9a6c15).
+            (
+                "biocommons_user",
+                "ix_biocommons_user_live_unverified",
+                "USING btree (id) WHERE ((email_verified IS FALSE) AND (is_deleted IS FALSE))",
+            ),
+            (
+                "platformmembership",
+                "ix_platformmembership_live_platform_status",
+                "USING btree (platform_id, approval_status) WHERE (is_deleted IS FALSE)",
+            ),
+            (
+                "groupmembership",
+                "ix_groupmembership_live_group_status",
+                "USING btree (group_id, approval_status) WHERE (is_deleted IS FALSE)",
             ),
         )
     ),

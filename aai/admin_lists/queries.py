@@ -5,6 +5,12 @@ are ordered by id: unique and stable (infinite scroll never repeats or skips a u
 the live-row indexes of migration c41d7a9e2b56, and for Auth0 database users (ids embedding a
 creation timestamp) roughly sign-up order. A page costs one statement, which also writes the
 page's JSON (aai.admin_lists.sql_json): no N+1, and no Python work per value.
+
+The statements start from the membership indexes, not from each user: the users of one platform
+or group (with a status) are a range of an index in user id order, which PostgreSQL merges with
+the live users' index for a page, and counts from the index alone for a total (docs/decisions.md
+64). Every cached answer is missed after any write (aai.caching), so these cold costs are the
+ones most calls pay.
 """
 
 import functools
@@ -89,6 +95,11 @@ class UserFilters:
         return GROUP_FILTERS.get(self.filter_by or "")
 
     @property
+    def searching(self) -> bool:
+        """An empty or blank term matches everyone (30 §2.1)."""
+        return bool(self.search and self.search.strip())
+
+    @property
     def platform_scoped(self) -> bool:
         return bool(self.platform or self.platform_approval_status or self.filter_platform)
 
@@ -171,14 +182,70 @@ def _memberships(model: type[PlatformMembership | GroupMembership], *criteria) -
     )
 
 
-def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class MembershipRange:
+    """The live memberships of one platform or group, of one status if given: a range of
+    ix_*_live_*_status_user (or ix_platformmembership_live_platform_user) in user id order."""
+
+    model: type[PlatformMembership | GroupMembership]
+    item: PlatformEnum | str
+    status: ApprovalStatusEnum | None = None
+
+    def criteria(self) -> list[sa.ColumnElement[bool]]:
+        item_column = (
+            PlatformMembership.platform_id
+            if self.model is PlatformMembership
+            else GroupMembership.group_id
+        )
+        criteria = [item_column == self.item, self.model.active()]
+        if self.status:
+            criteria.append(self.model.approval_status == self.status)
+        return criteria
+
+    def user_ids(self) -> sa.Select:
+        return sa.select(self.model.user_id).where(*self.criteria(), self.model.user_id > AFTER_ID)
+
+    def has_member(self) -> sa.ColumnElement[bool]:
+        """The listed user is in the range: a semi-join PostgreSQL can drive from the range
+        (a correlated EXISTS per user costs a probe for each of 100,000 users)."""
+        return BiocommonsUser.id.in_(self.user_ids())
+
+
+def _scope_ranges(scope: Scope, status: ApprovalStatusEnum | None) -> list[MembershipRange]:
+    """One range per platform and group the admin manages."""
+    ranges = [
+        MembershipRange(PlatformMembership, platform, status)
+        for platform in sorted(scope.platform_ids, key=str)
+    ]
+    ranges += [MembershipRange(GroupMembership, group, status) for group in sorted(scope.group_ids)]
+    return ranges
+
+
+def _same_row_platforms(scope: Scope, filters: UserFilters) -> list[PlatformEnum]:
+    """The managed platforms a platform-scoped query's membership row may be on."""
+    wanted = {platform for platform in (filters.platform, filters.filter_platform) if platform}
+    return [platform for platform in sorted(scope.platform_ids, key=str) if wanted <= {platform}]
+
+
+def _in_scope(
+    scope: Scope, status: ApprovalStatusEnum | None = None, counting: bool = False
+) -> sa.ColumnElement[bool]:
     """A membership (with this status) on a platform or group the admin manages.
 
-    Empty sets are left out rather than rendered as `IN ()`. For an admin of both platforms
-    and groups, PostgreSQL turns EXISTS ... OR EXISTS ... into hashes of the matching
-    memberships: quick for one status (a few thousand), but 100 ms for all of them at 100,000
-    users, where one probe per listed user (one EXISTS over UNION ALL) costs well under 1 ms.
+    Empty sets are left out rather than rendered as `IN ()`. One platform or group: a semi-join
+    on its range. Several: one EXISTS over UNION ALL, probed per user in id order, which stops
+    at a page's last user (1 ms for a pending page of an admin of everything, where hashing
+    every pending membership takes 30-100 ms) and costs little when other filters leave few
+    users. `counting` every user the scope holds (nothing else narrows them) probes 100,000
+    users; hashing the memberships halves that: the ranges' user ids when a status keeps them
+    few, else PostgreSQL's hashed alternatives (EXISTS ... OR EXISTS ...).
     """
+    ranges = _scope_ranges(scope, status)
+    if len(ranges) <= 1:
+        return ranges[0].has_member() if ranges else sa.false()
+    if counting and status:
+        user_ids = sa.union_all(*(members.user_ids() for members in ranges))
+        return BiocommonsUser.id.in_(user_ids)
     alternatives = []
     if scope.platform_ids:
         criteria: list[sa.ColumnElement[bool]] = [
@@ -192,20 +259,26 @@ def _in_scope(scope: Scope, status: ApprovalStatusEnum | None = None) -> sa.Colu
         if status:
             criteria.append(GroupMembership.approval_status == status)
         alternatives.append(_memberships(GroupMembership, *criteria))
-    if not alternatives:
-        return sa.false()
     if len(alternatives) == 1:
         return sa.exists(alternatives[0])
-    if status:
+    if counting:
         return sa.or_(*(sa.exists(alternative) for alternative in alternatives))
     return sa.exists().select_from(sa.union_all(*alternatives).subquery())
 
 
-def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
+def _platform_criteria(
+    scope: Scope, filters: UserFilters, counting: bool
+) -> list[sa.ColumnElement[bool]]:
     """Visibility, approval_status and the platform filters (30 §2.1 steps 1 and 2)."""
     status = filters.platform_approval_status
     if filters.platform_scoped and not filters.group_scoped:
         # All on the same membership row, which must be on a platform the admin manages.
+        platforms = _same_row_platforms(scope, filters)
+        if len(platforms) == 1:
+            criteria = [MembershipRange(PlatformMembership, platforms[0], status).has_member()]
+            if filters.approval_status:
+                criteria.append(_in_scope(scope, filters.approval_status, counting))
+            return criteria
         same_row: list[sa.ColumnElement[bool]] = [
             PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
         ]
@@ -218,18 +291,18 @@ def _platform_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElem
             same_row.append(PlatformMembership.approval_status == status)
         criteria = [_platform_membership(*same_row) if scope.platform_ids else sa.false()]
         if filters.approval_status:
-            criteria.append(_in_scope(scope, filters.approval_status))
+            criteria.append(_in_scope(scope, filters.approval_status, counting))
         return criteria
     # A membership in scope with the approval_status asked for is also the one that makes
     # the user visible: one condition, not two.
-    criteria = [_in_scope(scope, filters.approval_status)]
+    criteria = [_in_scope(scope, filters.approval_status, counting)]
     if filters.platform:
         same_row = [PlatformMembership.platform_id == filters.platform]
         if status:
             same_row.append(PlatformMembership.approval_status == status)
         criteria.append(_platform_membership(*same_row))
     elif status:
-        criteria.append(_in_scope(Scope(scope.platform_ids, frozenset()), status))
+        criteria.append(_in_scope(Scope(scope.platform_ids, frozenset()), status, counting))
     if filters.filter_platform:
         criteria.append(
             _platform_membership(PlatformMembership.platform_id == filters.filter_platform)
@@ -286,17 +359,20 @@ def statement_shape(filters: UserFilters) -> UserFilters:
     return replace(filters, search="@" if "@" in term else "a b" if " " in term else "a")
 
 
-def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[bool]]:
-    """Every condition a listed user meets. The calling admin is included (portal §6.5)."""
+def user_criteria(
+    scope: Scope, filters: UserFilters, counting: bool = False
+) -> list[sa.ColumnElement[bool]]:
+    """Every condition a listed user meets. The calling admin is included (portal §6.5).
+    `counting`: the forms best for visiting every such user rather than the first few."""
     criteria = [
         BiocommonsUser.active(),
         BiocommonsUser.id > AFTER_ID,
-        *_platform_criteria(scope, filters),
+        *_platform_criteria(scope, filters, counting),
         *_group_criteria(filters),
     ]
     if filters.email_verified is not None:
         criteria.append(BiocommonsUser.email_verified.is_(filters.email_verified))
-    if filters.search and filters.search.strip():
+    if filters.search and filters.searching:
         criteria.append(_search_criterion(filters.search))
     return criteria
 
@@ -305,16 +381,63 @@ def user_criteria(scope: Scope, filters: UserFilters) -> list[sa.ColumnElement[b
 
 
 def count_query(scope: Scope, filters: UserFilters) -> sa.Select:
-    return sa.select(sa.func.count(BiocommonsUser.id)).where(*user_criteria(scope, filters))
+    sole_range = _sole_range(scope, filters)
+    if sole_range is not None:
+        return _range_count(sole_range)
+    criteria = user_criteria(scope, filters, counting=not _narrowed(filters))
+    return sa.select(sa.func.count(BiocommonsUser.id)).where(*criteria)
+
+
+def _narrowed(filters: UserFilters) -> bool:
+    """Whether a filter other than the approval status leaves only some of the scope's users."""
+    scoped = filters.platform_scoped or filters.group_scoped
+    return filters.searching or scoped or filters.email_verified is not None
+
+
+def _sole_range(scope: Scope, filters: UserFilters) -> MembershipRange | None:
+    """The one membership range whose live users are exactly the listed ones, if the filters
+    ask for nothing else (a one-platform or one-group admin's totals and most of its counts)."""
+    if filters.searching or filters.email_verified is not None or filters.group_scoped:
+        return None
+    if filters.platform_scoped:
+        platforms = _same_row_platforms(scope, filters)
+        if filters.approval_status or len(platforms) != 1:
+            return None
+        return MembershipRange(PlatformMembership, platforms[0], filters.platform_approval_status)
+    ranges = _scope_ranges(scope, filters.approval_status)
+    return ranges[0] if len(ranges) == 1 else None
+
+
+def _range_count(members: MembershipRange) -> sa.Select:
+    """The range's live users: its memberships (one per user and item, by the unique
+    constraints) less those of deleted users. Both counts come from indexes alone: the first
+    from migration 4b7e2d9a6c15's small index, the second from the ~1 % deleted users'
+    memberships, where an anti-join would probe or hash every user id of the range."""
+    model = members.model
+    memberships = sa.select(sa.func.count()).select_from(model).where(*members.criteria())
+    of_deleted_users = (
+        sa.select(sa.func.count())
+        .select_from(model)
+        .join(BiocommonsUser, BiocommonsUser.id == model.user_id)
+        .where(*members.criteria(), BiocommonsUser.is_deleted.is_(True))
+    )
+    return sa.select(memberships.scalar_subquery() - of_deleted_users.scalar_subquery())
+
+
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiles large counts for longer than they run (45 % of a cold
+    `counts`): off for the rest of this transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def count_users(scope: Scope, filters: UserFilters) -> int:
-    # Counting visits every matching user; totals are cached until a user or membership
-    # changes (aai.caching).
-    return cache("counts").get_or_compute(
-        ("total", scope, filters),
-        lambda: db.session.scalar(count_query(scope, filters), criteria_parameters(filters)),
-    )
+    # Totals are cached until a user or membership changes (aai.caching).
+    def count() -> int:
+        _without_jit()
+        return db.session.scalar(count_query(scope, filters), criteria_parameters(filters))
+
+    return cache("counts").get_or_compute(("total", scope, filters), count)
 
 
 def page_info(scope: Scope, filters: UserFilters, per_page: int) -> dict:
@@ -344,10 +467,12 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
             for name, variant in variants.items()
         )
     )
-    return cache("counts").get_or_compute(
-        ("badges", scope, filters),
-        lambda: dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping),
-    )
+
+    def count() -> dict:
+        _without_jit()
+        return dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping)
+
+    return cache("counts").get_or_compute(("badges", scope, filters), count)
 
 
 def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> str:
@@ -406,6 +531,7 @@ def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | No
     """The id just before `offset` in the list (None past its end), remembered until a write."""
 
     def walk() -> str | None:
+        _without_jit()
         query = (
             sa.select(BiocommonsUser.id)
             .where(*user_criteria(scope, filters))
