@@ -73,7 +73,10 @@ def cache_version() -> int:
         return db.session.execute(_VERSION).scalar_one()
     version = _version_read_by_this_request()
     if version is None:
-        version = request.environ[_REQUEST_VERSION] = db.session.execute(_VERSION).scalar_one()
+        # On the session's connection: the ORM's per-statement work (autoflush, result loading)
+        # doubled the Python cost of this one-row read (the version changes only at COMMIT).
+        version = db.session.connection().execute(_VERSION).scalar_one()
+        request.environ[_REQUEST_VERSION] = version
     return version
 
 

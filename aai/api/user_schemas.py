@@ -261,16 +261,16 @@ class GroupRequestOut(Schema):
 
 
 class ProfilePlatformOut(Schema):
-    platform_id = fields.Function(lambda row: row[0].platform_id.value, required=True)
-    platform_name = fields.Function(lambda row: row[1].name, required=True)
-    approval_status = fields.Function(lambda row: row[0].approval_status.value, required=True)
+    platform_id = fields.Function(value_of("platform_id"), required=True)
+    platform_name = fields.String(required=True)
+    approval_status = fields.Function(value_of("approval_status"), required=True)
 
 
 class ProfileGroupOut(Schema):
-    group_id = fields.Function(lambda row: row[0].group_id, required=True)
-    group_name = fields.Function(lambda row: row[1].name, required=True)
-    group_short_name = fields.Function(lambda row: row[1].short_name, required=True)
-    approval_status = fields.Function(lambda row: row[0].approval_status.value, required=True)
+    group_id = fields.String(required=True)
+    group_name = fields.String(required=True)
+    group_short_name = fields.String(required=True)
+    approval_status = fields.Function(value_of("approval_status"), required=True)
 
 
 class ProfileOut(Schema):

@@ -7,6 +7,7 @@ token, 401 "Not authorized" for a token that fails verification, 403 for a token
 roles claim, and 503 when Auth0's keys cannot be had at all.
 """
 
+import hashlib
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
+from cachetools import LRUCache
 from flask import Flask, current_app, request
 from flask_smorest import Blueprint
 from joserfc import jwt
@@ -37,6 +39,9 @@ JWKS_REFRESH_SECONDS = 300.0
 JWKS_COOLDOWN_SECONDS = 30.0
 JWKS_WAIT_SECONDS = 3.0
 LEEWAY_SECONDS = 30
+# Verified tokens remembered per process (docs/decisions.md 66): an entry is ~1 KB (the claims),
+# so the cache holds a few MB at most.
+VERIFIED_TOKENS_MAX = 4096
 
 logger = logging.getLogger(__name__)
 
@@ -141,34 +146,91 @@ def _is_signing_key(jwk: dict) -> bool:
     return jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig" and "kid" in jwk
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token whose signature a key of `key_set` checked."""
+
+    token: AccessToken
+    kid: str
+    key_set: KeySet
+
+
 class TokenVerifier:
-    def __init__(self, keys: SigningKeys, audience: str, issuers: list[str], algorithms: list[str]):
+    """Verifies access tokens; a token verified before is only checked again for what can
+    change since (docs/decisions.md 66): its time claims, and that the key set that verified
+    it is still the one in use (a key Auth0 stops publishing stops verifying as before)."""
+
+    def __init__(
+        self,
+        keys: SigningKeys,
+        audience: str,
+        issuers: list[str],
+        algorithms: list[str],
+        remembered: int = VERIFIED_TOKENS_MAX,
+        now: Callable[[], int] | None = None,  # Unix time in seconds; None: the system clock
+    ):
         self.keys = keys
         self.algorithms = algorithms
         self.claims_registry = jwt.JWTClaimsRegistry(
+            now=now,
             leeway=LEEWAY_SECONDS,
             iss={"essential": True, "values": issuers},
             aud={"essential": True, "value": audience},  # a string or a list containing it
             exp={"essential": True},
             sub={"essential": True},
         )
+        self._verified: LRUCache = LRUCache(remembered)
+        self._lock = threading.Lock()
 
     def verify(self, raw_token: str) -> AccessToken:
+        # The whole token is the key (its SHA-256, to keep entries small): a token that differs
+        # by one byte, forged or not, is a miss and is verified in full.
+        digest = hashlib.sha256(raw_token.encode()).digest()
+        with self._lock:
+            known = self._verified.get(digest)
+        if known is not None and self._still_valid(known):
+            return known.token
+        verified = self._verify_signature_and_claims(raw_token)
+        with self._lock:
+            self._verified[digest] = verified
+        return verified.token
+
+    def remembered(self) -> int:
+        """How many verified tokens are remembered (at most `remembered`)."""
+        with self._lock:
+            return len(self._verified)
+
+    def _still_valid(self, known: _Verified) -> bool:
+        """The checks of a first verification that can change with time: the same claims
+        check (expiry with the same leeway), and the key set that verified the signature is
+        the one `SigningKeys` answers with now (re-read on the same schedule as for any
+        token). A new key set, even one still holding the key, means a full verification."""
         try:
-            token = jwt.decode(raw_token, self._key_for, algorithms=self.algorithms)
+            self.claims_registry.validate(known.token.claims)
+        except Exception:  # expired or not yet valid: verified in full, which refuses it
+            return False
+        return self.keys.key_set_for(known.kid) is known.key_set
+
+    def _verify_signature_and_claims(self, raw_token: str) -> _Verified:
+        used: list[tuple[str, KeySet]] = []
+
+        def key_for(guest) -> KeySet:
+            kid = guest.headers().get("kid")
+            key_set = self.keys.key_set_for(kid) if isinstance(kid, str) else None
+            if key_set is None:
+                raise NotAuthorizedError()
+            used.append((kid, key_set))
+            return key_set
+
+        try:
+            token = jwt.decode(raw_token, key_for, algorithms=self.algorithms)
             self.claims_registry.validate(token.claims)
         except ApiError:
             raise
         except Exception as error:  # any decoding or validation failure means "not authorized"
             raise NotAuthorizedError() from error
-        return access_token_from(token.claims)
-
-    def _key_for(self, guest) -> KeySet:
-        kid = guest.headers().get("kid")
-        key_set = self.keys.key_set_for(kid) if isinstance(kid, str) else None
-        if key_set is None:
-            raise NotAuthorizedError()
-        return key_set
+        kid, key_set = used[-1]
+        return _Verified(access_token_from(token.claims), kid, key_set)
 
 
 def access_token_from(claims: dict) -> AccessToken:
