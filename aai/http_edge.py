@@ -58,7 +58,10 @@ class CookielessFirstSessionInterface(SecureCookieSessionInterface):
     cost of `GET /`. A request without the cookie gets the same empty session as before."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ  # do not parse a header that is not there
+            or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
