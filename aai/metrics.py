@@ -11,6 +11,7 @@ The worker process has its own metrics (jobs, sync changes, outbox depth) on its
 
 import os
 import re
+from functools import cache
 
 from flask import Flask, Request, Response, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
@@ -25,7 +26,12 @@ def handler(request: Request) -> str:
     """The request's path template as the original (FastAPI) writes it, `none` without one."""
     if request.url_rule is None:
         return "none"
-    return ROUTE_VARIABLE.sub(r"{\1}", request.url_rule.rule)
+    return path_template(request.url_rule.rule)
+
+
+@cache  # one entry per route; asked twice per request
+def path_template(rule: str) -> str:
+    return ROUTE_VARIABLE.sub(r"{\1}", rule)
 
 
 def status_group(response: Response) -> str:
@@ -51,9 +57,16 @@ def init_metrics(app: Flask) -> None:
         registry=metrics.registry,
     )
 
+    # The counter's child per label values, kept here: `labels()` checks and locks each call.
+    children: dict[tuple[str, str, str], Counter] = {}
+
     @app.after_request
     def count_request(response):
-        requests_total.labels(handler(request), request.method, status_group(response)).inc()
+        labels = (handler(request), request.method, status_group(response))
+        child = children.get(labels)
+        if child is None:
+            child = children[labels] = requests_total.labels(*labels)
+        child.inc()
         return response
 
     app.extensions["metrics"] = metrics
