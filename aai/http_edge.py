@@ -69,6 +69,8 @@ class CookielessFirstSessionInterface(SecureCookieSessionInterface):
 def refuse_oversized_body() -> None:
     """A body declared larger than MAX_CONTENT_LENGTH is refused before any view runs or reads
     it. A streamed one (no Content-Length) is cut off by Werkzeug when a read passes the limit."""
+    if "CONTENT_LENGTH" not in request.environ:  # most GETs: no header to parse
+        return
     if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()
 
