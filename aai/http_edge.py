@@ -117,7 +117,7 @@ def send_cors_headers_to_cors_requests_only(app: Flask) -> None:
             hooks[index] = _when_the_request_has_an_origin(hook)
 
 
-def _when_the_request_has_an_origin(hook: Callable[[Response], Response]):
+def _when_the_request_has_an_origin(hook: Callable) -> Callable[[Response], Response]:
     def cors_headers(response: Response) -> Response:
         return hook(response) if "HTTP_ORIGIN" in request.environ else response
 

@@ -69,14 +69,14 @@ def _a_limit_was_checked() -> bool:
     return hasattr(request_ctx, "_limiter_request_context")
 
 
-def _headers_when_limited(hook: Callable[[Response], Response]) -> Callable[[Response], Response]:
+def _headers_when_limited(hook: Callable) -> Callable[[Response], Response]:
     def limiter_headers(response: Response) -> Response:
         return hook(response) if _a_limit_was_checked() else response
 
     return limiter_headers
 
 
-def _release_when_limited(hook: Callable[..., None]) -> Callable[..., None]:
+def _release_when_limited(hook: Callable) -> Callable[..., None]:
     def limiter_release(error: BaseException | None = None) -> None:
         if _a_limit_was_checked():
             hook(error)
