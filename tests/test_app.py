@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import socket
 import uuid
 
@@ -236,6 +237,7 @@ def test_the_access_line_holds_the_request_and_never_its_token(info_app, caplog)
         "status": 200,
     }
     assert 0 <= fields["duration_ms"] < 30_000
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", fields["time"])
     assert "secret-token-value" not in line
     assert "probe=1" not in line
 
