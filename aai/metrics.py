@@ -15,7 +15,7 @@ from functools import cache
 from timeit import default_timer
 from typing import Any
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client.metrics import MetricWrapperBase
 from prometheus_flask_exporter import NO_PREFIX, PrometheusMetrics
@@ -59,8 +59,13 @@ def init_metrics(app: Flask) -> None:
     app.extensions["metrics"] = metrics
 
 
+# Kept in the request's WSGI environ, not `g`: a test's app context may span many requests.
+STARTED = "aai.metrics.started"
+RECORDED = "aai.metrics.recorded"
+
+
 def start_timing() -> None:
-    g.metrics_started = default_timer()
+    request.environ[STARTED] = default_timer()
 
 
 def tracked() -> bool:
@@ -127,10 +132,11 @@ class RequestMetrics:
         self._record_exporter_metrics(request.method, handler(request), "500")
 
     def _record_exporter_metrics(self, method: str, path_template: str, status: str) -> None:
-        if g.get("metrics_recorded"):
+        environ = request.environ
+        if environ.get(RECORDED):
             return
-        g.metrics_recorded = True
-        started = g.get("metrics_started")
+        environ[RECORDED] = True
+        started = environ.get(STARTED)
         if started is not None:
             elapsed = max(default_timer() - started, 0)
             self.child(self.duration, method, path_template, status).observe(elapsed)

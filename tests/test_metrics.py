@@ -106,3 +106,14 @@ def test_an_exception_no_handler_answered_is_counted_as_a_500():
         'http_request_duration_seconds_count{handler="/_probe/fails-late",method="GET",'
         'status="500"} 1.0' in exposition
     )
+
+
+def test_each_request_is_counted_inside_one_app_context():
+    """As in a test or a shell, where requests share the app context (and its `g`)."""
+    app = create_app(settings(DB_URL="sqlite://", ENABLE_PROMETHEUS_METRICS="true"))
+    client = app.test_client()
+    with app.app_context():
+        for _ in range(3):
+            client.get("/health")
+        exposition = client.get("/metrics").get_data(as_text=True)
+    assert 'http_request_total{method="GET",status="200"} 3.0' in exposition
