@@ -1,4 +1,5 @@
-"""The request class and the rules for what text may come in from outside.
+"""The request class (and the app class that uses it) and the rules for what text may come in
+from outside.
 
 Malformed JSON becomes a D2 400, never Werkzeug's HTML error; a body of unknown length over
 MAX_CONTENT_LENGTH a 413, never a truncated body. JSON is decoded through `checked_json_loads`:
