@@ -11,13 +11,13 @@ from aai.config import load_config, read_environment
 from aai.dashboard import init_admin
 from aai.errors import register_error_handlers
 from aai.extensions import init_extensions
-from aai.http_edge import init_http_edge
+from aai.http_edge import init_http_edge, send_cors_headers_to_cors_requests_only
 from aai.identity.auth0 import init_auth0
 from aai.identity.tokens import init_auth
 from aai.limits import init_limits
 from aai.logs import configure_logging, register_request_logging
 from aai.metrics import init_metrics
-from aai.requests import JsonRequest
+from aai.requests import App
 
 API_SETTINGS = {
     "API_TITLE": "AAI Backend API",
@@ -38,13 +38,13 @@ API_SETTINGS = {
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
     """Build the app from `config` (env-style strings) or, when None, the environment."""
     settings = load_config(read_environment() if config is None else config)
-    app = Flask(__name__)
-    app.request_class = JsonRequest
+    app = App(__name__)
     app.config.update(API_SETTINGS)
     app.config.update(settings)
     configure_logging(app)
     init_http_edge(app)
     init_extensions(app)
+    send_cors_headers_to_cors_requests_only(app)
     init_caches(app)
     init_auth0(app)
     init_auth(app)

@@ -15,7 +15,9 @@ in it, whichever view forgets to check. Headers used as data are checked where t
 (`X-Request-ID` in aai.logs; token claims in aai.identity.tokens).
 """
 
-from flask import Flask, Request, current_app, request
+from collections.abc import Callable
+
+from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -56,7 +58,10 @@ class CookielessFirstSessionInterface(SecureCookieSessionInterface):
     cost of `GET /`. A request without the cookie gets the same empty session as before."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ  # do not parse a header that is not there
+            or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -64,6 +69,8 @@ class CookielessFirstSessionInterface(SecureCookieSessionInterface):
 def refuse_oversized_body() -> None:
     """A body declared larger than MAX_CONTENT_LENGTH is refused before any view runs or reads
     it. A streamed one (no Content-Length) is cut off by Werkzeug when a read passes the limit."""
+    if "CONTENT_LENGTH" not in request.environ:  # most GETs: no header to parse
+        return
     if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise RequestEntityTooLarge()
 
@@ -76,11 +83,18 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def refuse_unsafe_input() -> None:
     """Control characters in any path or query parameter, form field or JSON string, or JSON
-    nested too deep: an `UnsafeInputError` before anything else looks at the request."""
+    nested too deep: an `UnsafeInputError` before anything else looks at the request.
+
+    A request without a query string or a Content-Type has no parameters or body to parse:
+    most API calls (GETs) skip parsing them."""
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and has_control_characters(value):
             raise control_characters_refused(f"Path parameter {name!r}", PARAMETER_STATUS)
-    _check_fields(request.args, "Query parameter", PARAMETER_STATUS)
+    environ = request.environ
+    if environ.get("QUERY_STRING"):
+        _check_fields(request.args, "Query parameter", PARAMETER_STATUS)
+    if not environ.get("CONTENT_TYPE"):
+        return  # neither a form nor JSON
     if request.mimetype in FORM_TYPES:
         _check_fields(request.form, "Form field", 400)
     if request.is_json:
@@ -91,6 +105,23 @@ def _check_fields(values: MultiDict, kind: str, status: int) -> None:
     for name, value in values.items(multi=True):
         if has_control_characters(name) or has_control_characters(value, name):
             raise control_characters_refused(f"{kind} {name!r}", status)
+
+
+def send_cors_headers_to_cors_requests_only(app: Flask) -> None:
+    """Flask-CORS's after-request hook matches every answer's path against its resources, then
+    adds nothing when the request has no Origin (`always_send=False`, aai.extensions): servers,
+    probes and monitors. Those skip the matching. Call after `init_extensions`."""
+    hooks = app.after_request_funcs[None]
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__name__", "") == "cors_after_request":
+            hooks[index] = _when_the_request_has_an_origin(hook)
+
+
+def _when_the_request_has_an_origin(hook: Callable) -> Callable[[Response], Response]:
+    def cors_headers(response: Response) -> Response:
+        return hook(response) if "HTTP_ORIGIN" in request.environ else response
+
+    return cors_headers
 
 
 def add_security_headers(response):

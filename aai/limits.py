@@ -12,8 +12,10 @@ process serves one app, and tests that need another storage run it in its own pr
 """
 
 from collections.abc import Callable
+from functools import partial
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -34,6 +36,7 @@ limiter = Limiter(
 def init_limits(app: Flask) -> None:
     limiter.init_app(app)
     _drop_the_check_of_app_wide_limits(app)
+    _skip_the_limiter_after_requests_without_a_limit(app)
 
 
 def _drop_the_check_of_app_wide_limits(app: Flask) -> None:
@@ -45,6 +48,40 @@ def _drop_the_check_of_app_wide_limits(app: Flask) -> None:
     if manager.application_limits or manager.default_limits:
         return
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
+def _skip_the_limiter_after_requests_without_a_limit(app: Flask) -> None:
+    """Flask-Limiter's after-request hook (the X-RateLimit headers) and teardown (its state
+    reset) build its per-request state on every answer, though only a request whose view has a
+    limit has any: a tenth of the cost of `GET /`. The state lives on the request context,
+    made by the first limit checked; without it both hooks have nothing to do."""
+    after = app.after_request_funcs[None]
+    for index, hook in enumerate(after):
+        if isinstance(hook, partial) and hook.args == (limiter,):
+            after[index] = _headers_when_limited(hook)
+    teardown = app.teardown_request_funcs[None]
+    for index, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:
+            teardown[index] = _release_when_limited(hook)
+
+
+def _a_limit_was_checked() -> bool:
+    return hasattr(request_ctx, "_limiter_request_context")
+
+
+def _headers_when_limited(hook: Callable) -> Callable[[Response], Response]:
+    def limiter_headers(response: Response) -> Response:
+        return hook(response) if _a_limit_was_checked() else response
+
+    return limiter_headers
+
+
+def _release_when_limited(hook: Callable) -> Callable[..., None]:
+    def limiter_release(error: BaseException | None = None) -> None:
+        if _a_limit_was_checked():
+            hook(error)
+
+    return limiter_release
 
 
 def setting(name: str) -> Callable[[], str]:

@@ -1,5 +1,8 @@
 """The application shell: factory, error shape (D2), CORS, request ids, health, docs."""
 
+import json
+import logging
+import re
 import socket
 import uuid
 
@@ -16,6 +19,7 @@ from aai import create_app
 from aai.api import api_of
 from aai.errors import ApiError
 from aai.extensions import db
+from aai.logs import JsonLineFormatter
 from aai.models import BiocommonsUser
 from tests.settings import settings
 
@@ -192,6 +196,69 @@ def test_request_id_is_echoed_or_generated(client):
     generated = client.get("/health", headers={"X-Request-ID": "bad id; drop table"})
     assert generated.headers["X-Request-ID"] not in ("", "bad id; drop table")
     assert len(generated.headers["X-Request-ID"]) == 32
+
+
+def json_line_of(record: logging.LogRecord) -> str:
+    """The record as the app's stderr handler writes it."""
+    formatters = [handler.formatter for handler in logging.getLogger().handlers]
+    [formatter] = [each for each in formatters if isinstance(each, JsonLineFormatter)]
+    return formatter.format(record)
+
+
+@pytest.fixture
+def info_app():
+    """An app logging at INFO, as shipped (made before the test, whose log capture its logging
+    configuration would otherwise replace)."""
+    return create_app(settings(DB_URL="sqlite://", LOG_LEVEL="INFO"))
+
+
+def test_the_access_line_holds_the_request_and_never_its_token(info_app, caplog):
+    client = info_app.test_client()
+    caplog.set_level(logging.INFO, logger="aai.http")
+    client.get(
+        "/health?probe=1",
+        headers={"X-Request-ID": "trace-7", "Authorization": "Bearer secret-token-value"},
+    )
+    [record] = [each for each in caplog.records if each.name == "aai.http"]
+    line = json_line_of(record)
+    fields = json.loads(line)
+    assert list(fields) == [
+        *("time", "level", "logger", "message", "request_id"),
+        *("client", "method", "path", "status", "duration_ms"),
+    ]
+    assert {name: fields[name] for name in list(fields)[1:-1]} == {
+        "level": "INFO",
+        "logger": "aai.http",
+        "message": "request",
+        "request_id": "trace-7",
+        "client": "127.0.0.1",
+        "method": "GET",
+        "path": "/health",
+        "status": 200,
+    }
+    assert 0 <= fields["duration_ms"] < 30_000
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", fields["time"])
+    assert "secret-token-value" not in line
+    assert "probe=1" not in line
+
+
+def test_other_log_lines_keep_their_extra_fields_and_the_request_id(info_app, caplog):
+    caplog.set_level(logging.INFO, logger="aai.probe")
+    with info_app.test_request_context("/"):
+        info_app.preprocess_request()
+        logging.getLogger("aai.probe").warning("job done", extra={"job": "sync", "changed": 3})
+    [record] = [each for each in caplog.records if each.name == "aai.probe"]
+    fields = json.loads(json_line_of(record))
+    assert fields["message"] == "job done"
+    assert (fields["job"], fields["changed"], fields["level"]) == ("sync", 3, "WARNING")
+    assert len(fields["request_id"]) == 32
+
+
+def test_a_request_without_origin_gets_no_cors_headers(probe_client):
+    for path in ("/health", "/_probe/protected"):
+        headers = probe_client.get(path).headers
+        assert not [name for name, _ in headers.items() if name.startswith("Access-Control-")]
+        assert "Vary" not in headers
 
 
 @pytest.mark.parametrize(("path", "status"), [("/_probe/protected", 401), ("/nowhere", 404)])

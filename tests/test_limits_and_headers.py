@@ -155,3 +155,16 @@ def test_a_breached_limit_is_429_with_retry_after_and_names_no_limit(tmp_path):
     assert limited.status_code == 429
     assert limited.json == {"detail": "Too many requests. Please try again later."}
     assert 0 < int(limited.headers["Retry-After"]) <= 60
+
+
+def test_limited_views_count_down_in_their_headers_and_others_carry_none(tmp_path):
+    client = edge_app(tmp_path, RATELIMIT_AVAILABILITY="5/minute").test_client()
+    first, second = client.get(INSTITUTION_CHECK), client.get(INSTITUTION_CHECK)
+    assert first.headers["X-RateLimit-Limit"] == "5"
+    assert [first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]] == [
+        "4",
+        "3",
+    ]
+    for unlimited in ("/health", "/me/is-general-admin", "/no/such/path"):
+        headers = client.get(unlimited).headers
+        assert not [name for name, _ in headers.items() if name.startswith("X-RateLimit")]
