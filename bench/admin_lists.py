@@ -21,7 +21,7 @@ import psycopg2
 from sqlalchemy import event, text
 
 from aai import create_app
-from aai.caching import SharedTTLCache
+from aai.caching import VersionedCache
 from aai.extensions import db
 from auth0_emulator.server import BackgroundEmulator
 from bench.admin_seed import ADMIN_ROLES, ADMIN_USERS, seed
@@ -133,7 +133,7 @@ def indexes_used(app, client, path: str, query: dict, headers: dict) -> str:
     # nor answers from the caches (the counts behind `pages` and `counts`).
     app.config["DB_PREPARED_STATEMENTS"] = False
     caches = app.extensions["aai_caches"]
-    app.extensions["aai_caches"] = {name: SharedTTLCache(ttl=0) for name in caches}
+    app.extensions["aai_caches"] = {name: VersionedCache(ttl=0) for name in caches}
     event.listen(engine, "before_cursor_execute", capture)
     try:
         client.get(path, query_string=query, headers=headers)
