@@ -35,7 +35,7 @@ FILTERS = (
     ("approval_status", STATUSES),
     ("platform", ("galaxy", "bpa_data_portal", "sbp")),
     ("platform_approval_status", STATUSES),
-    ("group", ("tsi",)),
+    ("group", ("biocommons/group/tsi", "biocommons/group/sbp_workflow_execution")),
     ("group_approval_status", STATUSES),
     ("email_verified", ("true", "false")),
     ("filter_by", ("galaxy", "bpa_data_portal", "sbp", "tsi")),
@@ -64,9 +64,9 @@ def varied_calls(count: int, seed: int = 17) -> Iterator[tuple[str, dict]]:
 
 def _page(rng: random.Random) -> int:
     """Mostly the first pages, like a person paging; some deep ones."""
-    if rng.random() < 0.8:
+    if rng.random() < 0.95:
         return rng.randint(1, 20)
-    return rng.randint(21, 2_000)
+    return rng.randint(21, 1_000)
 
 
 def private_mb(pid: int) -> float | None:
