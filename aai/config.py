@@ -371,7 +371,7 @@ SETTINGS = (
     Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
     # Prepared statements each database connection keeps (aai.admin_lists.prepared): about
     # 0.35 MB of PostgreSQL backend memory each.
-    Setting("DB_PREPARED_STATEMENTS_KEPT", parse_positive_int, default=64),
+    Setting("DB_PREPARED_STATEMENTS_KEPT", parse_positive_int, default=32),
     Setting("DB_URL", parse_database_url),
     Setting("DB_HOST"),
     Setting("DB_PORT", parse_port),
