@@ -122,6 +122,16 @@ def test_prepared_statements_are_planned_once_unless_turned_off():
     assert "plan_cache_mode" not in config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
 
 
+def test_prepared_statements_kept_per_connection_is_a_positive_whole_number():
+    kept = "DB_PREPARED_STATEMENTS_KEPT"
+    assert load_config(settings())[kept] == 32
+    assert load_config(settings(**{kept: "5"}))[kept] == 5
+    for bad in ("0", "-3"):
+        expected = f"{kept} is malformed: expected a positive whole number"
+        assert expected in problems_of(settings(**{kept: bad}))
+    assert f"{kept} is malformed" in problems_of(settings(**{kept: "many"}))
+
+
 def test_database_host_needs_credentials():
     message = problems_of(settings(DB_HOST="db.internal"))
     assert "DB_USER is required when DB_HOST is set" in message

@@ -6,11 +6,18 @@ once per connection, under a name derived from its SQL, with its parameters as `
 and every other value written in, then EXECUTEd. Only statements whose best plan does not
 depend on those parameters' values belong here: PostgreSQL may settle on one generic plan.
 
+Each prepared statement holds its plan in the backend for as long as the connection lives
+(about 0.35 MB for a list page), and the list statements differ by filter shape, page size and
+page: kept without limit, an admin paging through filters grew a backend past 300 MB (issue 17).
+So a connection keeps its DB_PREPARED_STATEMENTS_KEPT most recently used ones and DEALLOCATEs
+the least recently used past that; a statement used again is simply prepared again.
+
 With DB_PREPARED_STATEMENTS=false, and on SQLite, it is a plain execute. PgBouncer in
 transaction mode needs it off: a client's server connection changes between transactions.
 """
 
 import hashlib
+from collections import OrderedDict
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,10 +48,7 @@ class PreparedSelect:
         ):
             return connection.execute(self.statement, parameters).one()
         name, command = self._prepare()
-        prepared = connection.connection.info.setdefault(_PREPARED_ON_CONNECTION, set())
-        if name not in prepared:
-            connection.exec_driver_sql(command)
-            prepared.add(name)
+        _ensure_prepared(connection, name, command)
         placeholders = ", ".join(["%s"] * len(self.names))
         values = tuple(parameters[key] for key in self.names)
         return connection.exec_driver_sql(f"EXECUTE {name}({placeholders})", values).one()
@@ -67,3 +71,23 @@ class PreparedSelect:
             types = ", ".join(["text"] * len(self.names))
             self._prepare_command = (name, f"PREPARE {name}({types}) AS {sql}")
         return self._prepare_command
+
+
+def _ensure_prepared(connection: sa.Connection, name: str, command: str) -> None:
+    """Prepare `name` on this connection unless it is, keeping the most recently used ones.
+
+    PREPARE and DEALLOCATE are not transactional: a rollback keeps what they did, so the
+    record on the DBAPI connection stays true for the connection's life.
+    """
+    # The connection's prepared statement names, least recently used first.
+    prepared: OrderedDict[str, None] = connection.connection.info.setdefault(
+        _PREPARED_ON_CONNECTION, OrderedDict()
+    )
+    if name in prepared:
+        prepared.move_to_end(name)
+        return
+    while len(prepared) >= current_app.config["DB_PREPARED_STATEMENTS_KEPT"]:
+        oldest, _ = prepared.popitem(last=False)
+        connection.exec_driver_sql(f"DEALLOCATE {oldest}")
+    connection.exec_driver_sql(command)
+    prepared[name] = None

@@ -424,17 +424,9 @@ def _range_count(members: MembershipRange) -> sa.Select:
     return sa.select(memberships.scalar_subquery() - of_deleted_users.scalar_subquery())
 
 
-def _without_jit() -> None:
-    """PostgreSQL's JIT compiles large counts for longer than they run (45 % of a cold
-    `counts`): off for the rest of this transaction."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL jit = off"))
-
-
 def count_users(scope: Scope, filters: UserFilters) -> int:
     # Totals are cached until a user or membership changes (aai.caching).
     def count() -> int:
-        _without_jit()
         return db.session.scalar(count_query(scope, filters), criteria_parameters(filters))
 
     return cache("counts").get_or_compute(("total", scope, filters), count)
@@ -469,7 +461,6 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
     )
 
     def count() -> dict:
-        _without_jit()
         return dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping)
 
     return cache("counts").get_or_compute(("badges", scope, filters), count)
@@ -531,7 +522,6 @@ def _last_id_before(scope: Scope, filters: UserFilters, offset: int) -> str | No
     """The id just before `offset` in the list (None past its end), remembered until a write."""
 
     def walk() -> str | None:
-        _without_jit()
         query = (
             sa.select(BiocommonsUser.id)
             .where(*user_criteria(scope, filters))
