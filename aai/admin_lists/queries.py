@@ -9,7 +9,7 @@ page's JSON (aai.admin_lists.sql_json): no N+1, and no Python work per value.
 The statements start from the membership indexes, not from each user: the users of one platform
 or group (with a status) are a range of an index in user id order, which PostgreSQL merges with
 the live users' index for a page, and counts from the index alone for a total (docs/decisions.md
-64). Every cached answer is missed after any write (aai.caching), so these cold costs are the
+65). Every cached answer is missed after any write (aai.caching), so these cold costs are the
 ones most calls pay.
 """
 
