@@ -1,5 +1,5 @@
 """Per-process caches of hot read-mostly answers (admins' scopes, live platforms and groups, list
-totals and counts, deep pages' starts), exact across processes and replicas.
+totals and counts, deep pages' starts, list pages), exact across processes and replicas.
 
 Every entry is keyed by the database's cache version (`aai_cache_version`), which triggers
 change with every committed write to the tables these answers read (migration f3a9c6e2d417), so
@@ -24,6 +24,9 @@ from aai.extensions import db
 from aai.models import CacheVersion
 
 MAX_ENTRIES = 10_000
+# List pages are JSON text of up to 100 users (~1 KB each), so their cache is bounded in bytes
+# (characters) rather than entries: 16 MB per process.
+PAGE_CACHE_CHARACTERS = 16_000_000
 _MISSING = object()
 _VERSION = sa.select(CacheVersion.version).where(CacheVersion.id == 1)
 _REQUEST_VERSION = "aai.cache_version"
@@ -35,9 +38,13 @@ class VersionedCache:
     """A thread-safe cache whose entries hold for one cache version; computing a missing value
     happens outside the lock."""
 
-    def __init__(self, ttl: float):
+    def __init__(self, ttl: float, max_characters: int | None = None):
         self.enabled = ttl > 0
-        self._entries: TTLCache = TTLCache(MAX_ENTRIES, ttl or 1)
+        self._max_characters = max_characters
+        if max_characters is None:
+            self._entries: TTLCache = TTLCache(MAX_ENTRIES, ttl or 1)
+        else:
+            self._entries = TTLCache(max_characters, ttl or 1, getsizeof=len)
         self._lock = threading.Lock()
 
     def put(self, key: Hashable, value: Any) -> None:
@@ -62,7 +69,8 @@ class VersionedCache:
         return value
 
     def _store(self, version: int, key: Hashable, value: Any) -> None:
-        if not session_has_written():
+        too_big = self._max_characters is not None and len(value) > self._max_characters
+        if not session_has_written() and not too_big:
             with self._lock:
                 self._entries[(version, key)] = value
 
@@ -112,10 +120,11 @@ def _forget_writes(session: Session) -> None:
 
 
 def init_caches(app: Flask) -> None:
+    ttl = app.config["CACHE_TTL_SECONDS"]
     app.extensions["aai_caches"] = {
-        name: VersionedCache(app.config["CACHE_TTL_SECONDS"])
-        for name in ("scopes", "counts", "page_starts")
+        name: VersionedCache(ttl) for name in ("scopes", "counts", "page_starts")
     }
+    app.extensions["aai_caches"]["pages"] = VersionedCache(ttl, PAGE_CACHE_CHARACTERS)
 
 
 def cache(name: str) -> VersionedCache:

@@ -367,7 +367,7 @@ SETTINGS = (
     Setting("ENABLE_PROMETHEUS_METRICS", parse_bool, default=False),
     Setting("WORKER_METRICS_PORT", parse_port, default=9100),
     Setting("WORKER_HEARTBEAT_FILE", default="/tmp/aai-worker-heartbeat"),  # noqa: S108 - its own /tmp
-    Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=5.0),
+    Setting("CACHE_TTL_SECONDS", parse_non_negative_float, default=60.0),
     Setting("DB_PREPARED_STATEMENTS", parse_bool, default=True),
     # Prepared statements each database connection keeps (aai.admin_lists.prepared): about
     # 0.35 MB of PostgreSQL backend memory each.

@@ -49,3 +49,16 @@ def test_a_value_put_before_the_request_read_the_version_is_not_kept(app):
         assert cache.get_or_compute("key", lambda: "computed") == "computed"
         cache.put("key", "read after the version")
         assert cache.get_or_compute("key", lambda: "computed") == "read after the version"
+
+
+def test_a_cache_bounded_in_characters_keeps_the_latest_text_that_fits(app):
+    cache = VersionedCache(ttl=60, max_characters=10)
+    with app.test_request_context():
+        assert cache.get_or_compute("a", lambda: "123456") == "123456"
+        assert cache.get_or_compute("b", lambda: "7890") == "7890"  # 10 characters: both fit
+        assert cache.get_or_compute("b", lambda: "recomputed") == "7890"
+        assert cache.get_or_compute("c", lambda: "xyz") == "xyz"  # the least recent one goes
+        assert cache.get_or_compute("a", lambda: "again") == "again"
+        too_long = "x" * 11
+        assert cache.get_or_compute("long", lambda: too_long) == too_long  # answered, not kept
+        assert cache.get_or_compute("long", lambda: "computed") == "computed"

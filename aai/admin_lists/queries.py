@@ -467,7 +467,15 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
 
 
 def users_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> str:
-    """One page of users in id order, each with all their live memberships, as JSON text.
+    """One page of users in id order, each with all their live memberships, as JSON text;
+    kept until a user or membership changes (aai.caching), like the totals."""
+    return cache("pages").get_or_compute(
+        (scope, filters, page, per_page), lambda: _read_page(scope, filters, page, per_page)
+    )
+
+
+def _read_page(scope: Scope, filters: UserFilters, page: int, per_page: int) -> str:
+    """The page read from the database.
 
     One statement finds the page's ids and writes its JSON. OFFSET walks every row before the
     page, so from DEEP_OFFSET on a page starts after a remembered id instead (keyset paging):
