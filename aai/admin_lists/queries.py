@@ -273,23 +273,7 @@ def _platform_criteria(
     status = filters.platform_approval_status
     if filters.platform_scoped and not filters.group_scoped:
         # All on the same membership row, which must be on a platform the admin manages.
-        platforms = _same_row_platforms(scope, filters)
-        if len(platforms) == 1:
-            criteria = [MembershipRange(PlatformMembership, platforms[0], status).has_member()]
-            if filters.approval_status:
-                criteria.append(_in_scope(scope, filters.approval_status, counting))
-            return criteria
-        same_row: list[sa.ColumnElement[bool]] = [
-            PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
-        ]
-        same_row += [
-            PlatformMembership.platform_id == platform
-            for platform in (filters.platform, filters.filter_platform)
-            if platform
-        ]
-        if status:
-            same_row.append(PlatformMembership.approval_status == status)
-        criteria = [_platform_membership(*same_row) if scope.platform_ids else sa.false()]
+        criteria = [_same_row_membership(scope, filters)]
         if filters.approval_status:
             criteria.append(_in_scope(scope, filters.approval_status, counting))
         return criteria
@@ -308,6 +292,27 @@ def _platform_criteria(
             _platform_membership(PlatformMembership.platform_id == filters.filter_platform)
         )
     return criteria
+
+
+def _same_row_membership(scope: Scope, filters: UserFilters) -> sa.ColumnElement[bool]:
+    """A membership on a managed platform meeting every platform filter on the same row."""
+    status = filters.platform_approval_status
+    platforms = _same_row_platforms(scope, filters)
+    if len(platforms) == 1:
+        return MembershipRange(PlatformMembership, platforms[0], status).has_member()
+    if not scope.platform_ids:
+        return sa.false()
+    same_row: list[sa.ColumnElement[bool]] = [
+        PlatformMembership.platform_id.in_(sorted(scope.platform_ids, key=str))
+    ]
+    same_row += [
+        PlatformMembership.platform_id == platform
+        for platform in (filters.platform, filters.filter_platform)
+        if platform
+    ]
+    if status:
+        same_row.append(PlatformMembership.approval_status == status)
+    return _platform_membership(*same_row)
 
 
 def _group_criteria(filters: UserFilters) -> list[sa.ColumnElement[bool]]:
@@ -453,14 +458,15 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
         "revoked": revoked,
         "unverified": replace(filters, email_verified=False),
     }
-    query = sa.select(
-        *(
-            count_query(scope, variant).scalar_subquery().label(name)
-            for name, variant in variants.items()
-        )
-    )
 
     def count() -> dict:
+        # Built only on a miss: building these statements costs more than a cached answer.
+        query = sa.select(
+            *(
+                count_query(scope, variant).scalar_subquery().label(name)
+                for name, variant in variants.items()
+            )
+        )
         return dict(db.session.execute(query, criteria_parameters(filters)).one()._mapping)
 
     return cache("counts").get_or_compute(("badges", scope, filters), count)
