@@ -1,4 +1,4 @@
-"""The checkout's entry point: `gunicorn wsgi:app`, `flask --app wsgi ...` (see aai/wsgi.py)."""
+"""The checkout's entry point: `flask --app wsgi ...` (see aai/wsgi.py)."""
 
 from aai.wsgi import app
 

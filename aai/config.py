@@ -135,7 +135,7 @@ DATABASE_SCHEMES = (
 DEV_DATABASE_URL = "sqlite:///aai.sqlite3"
 
 
-# gunicorn kills a request after 60 s (deploy/gunicorn.conf.py); Auth0 may use at most this.
+# Load balancers give up on a request after 60 s (an ALB's default); Auth0 may use at most this.
 MAX_AUTH0_REQUEST_BUDGET_SECONDS = 45.0
 
 
@@ -328,7 +328,7 @@ SETTINGS = (
     Setting("AUTH0_ALGORITHMS", parse_json_list, default=["RS256"]),
     Setting("AUTH0_TIMEOUT_SECONDS", parse_positive_float, default=10.0),
     # Issue 14: time limits around Auth0 (docs/decisions.md 54). The Auth0 calls of one request
-    # share a budget well under gunicorn's 60 s timeout; Auth0's signing keys are re-read every
+    # share a budget well under a load balancer's 60 s; Auth0's signing keys are re-read every
     # AUTH0_JWKS_REFRESH_SECONDS, at most once per AUTH0_JWKS_COOLDOWN_SECONDS, and a request
     # waits at most AUTH0_JWKS_WAIT_SECONDS for a key fetch in flight.
     Setting("AUTH0_REQUEST_BUDGET_SECONDS", parse_positive_float, default=20.0),
@@ -454,7 +454,7 @@ def _derived_settings(values: dict[str, Any], problems: list[str]) -> dict[str, 
 
 def auth0_time_problems(values: dict[str, Any]) -> list[str]:
     """The key cooldown must let the periodic refresh happen, and the request budget must leave
-    gunicorn's timeout (60 s) room for the rest of the request."""
+    a load balancer's 60 s room for the rest of the request."""
     problems = []
     if values["AUTH0_JWKS_COOLDOWN_SECONDS"] > values["AUTH0_JWKS_REFRESH_SECONDS"]:
         problems.append(
@@ -464,7 +464,7 @@ def auth0_time_problems(values: dict[str, Any]) -> list[str]:
     if values["AUTH0_REQUEST_BUDGET_SECONDS"] > MAX_AUTH0_REQUEST_BUDGET_SECONDS:
         problems.append(
             f"AUTH0_REQUEST_BUDGET_SECONDS must be at most {MAX_AUTH0_REQUEST_BUDGET_SECONDS:g} "
-            "(well under gunicorn's 60 s timeout)"
+            "(well under the 60 s a load balancer waits)"
         )
     return problems
 

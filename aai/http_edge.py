@@ -5,8 +5,8 @@ Proxies: with `TRUSTED_PROXY_HOPS` = n > 0, Werkzeug's ProxyFix takes the client
 scheme, host and port from the n-th last `X-Forwarded-*` value, the one the outermost trusted
 proxy wrote; the rate limits, the request log and the dashboard's Auth0 callback URL then see the
 client. With 0 (the default) no forwarding header is trusted, so a forged one changes nothing.
-gunicorn trusts none either (`forwarded_allow_ips` in deploy/gunicorn.conf.py): the hop count
-here is the only reader of those headers.
+The HTTP server (Granian, aai.server) reads none of them: the hop count here is the only reader
+of those headers.
 
 Unsafe input: before any view, hook or rate limit runs, path parameters, query parameters, form
 fields and a JSON body holding control characters (the rules of `aai.requests`), and JSON nested

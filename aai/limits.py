@@ -3,7 +3,7 @@ email-change code per user. A breach answers 429 in the D2 shape with `Retry-Aft
 (rendered by aai.errors).
 
 Storage is `RATELIMIT_STORAGE_URI` (`memory://` by default). Memory storage is per process:
-with N gunicorn workers a client gets up to N times each limit; `redis://...` shares the counts
+with N server workers a client gets up to N times each limit; `redis://...` shares the counts
 between workers and replicas. Behind a proxy, the client address is only right when
 `TRUSTED_PROXY_HOPS` is set (aai.http_edge), never by trusting `X-Forwarded-For` blindly.
 

@@ -1,7 +1,8 @@
 """Prometheus metrics (D13): `/metrics` when ENABLE_PROMETHEUS_METRICS is on.
 
-Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker process write its samples there and
-`/metrics` aggregate them (the gunicorn config prepares the directory and marks dead workers).
+Under `aai-api`, PROMETHEUS_MULTIPROC_DIR makes every worker process write its samples there and
+`/metrics` aggregate them (`aai-api` empties the directory at start-up; the API has no live
+gauges, so a dead worker's files only hold counts that stay true).
 Requests are counted as the original counted them (prometheus-fastapi-instrumentator's
 `http_requests_total`): `handler` is the path template (`/admin/users/{user_id}`; `none` for
 paths no route matches), `status` the status group (`2xx`), so user ids never become label
@@ -40,14 +41,14 @@ def path_template(rule: str) -> str:
 def init_metrics(app: Flask) -> None:
     if not app.config["ENABLE_PROMETHEUS_METRICS"]:
         return
-    # The exporter serves `/metrics` (aggregating the workers' files under gunicorn); aai records
+    # The exporter serves `/metrics` (aggregating the workers' files under `aai-api`); aai records
     # its request metrics itself (RequestMetrics), under the exporter's names and labels.
     options = {"group_by": handler, "defaults_prefix": NO_PREFIX, "export_defaults": False}
     if os.path.isdir(os.environ.get(MULTIPROCESS_ENV, "")):
         metrics = GunicornInternalPrometheusMetrics(app, **options)
     else:
         # One process: `flask run`, tests, and CLI commands in the image, where the directory
-        # (made by gunicorn's on_starting) does not exist. A registry per app.
+        # (made by `aai-api`) does not exist. A registry per app.
         metrics = PrometheusMetrics(app, registry=CollectorRegistry(), **options)
     metrics.info(
         "exporter_info", "Information about the Prometheus Flask exporter", version=metrics.version

@@ -1,4 +1,4 @@
-"""The installed app's WSGI entry point: `gunicorn aai.wsgi:app`, `FLASK_APP=aai.wsgi`.
+"""The installed app's WSGI entry point: `aai-api` serves `aai.wsgi:app`; `FLASK_APP=aai.wsgi`.
 
 Part of the package, so the image's commands need no file from the checkout and work in any
 working directory. The checkout's `wsgi.py` re-exports it for `flask --app wsgi ...`.

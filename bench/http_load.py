@@ -1,8 +1,9 @@
-"""The HTTP benchmark of issue 17 ("Targets"): 100,000 users, the API under gunicorn with the
-deploy config, wrk with valid tokens, all on this machine.
+"""The HTTP benchmark of issue 17 ("Targets"): 100,000 users, the API as the image serves it
+(`aai-api`, Granian with aai's defaults) but with 2 workers as in the issue, wrk with valid
+tokens, all on this machine.
 
 Starts a throwaway PostgreSQL cluster, seeds it (bench.admin_seed), starts the Auth0 emulator
-(JWKS for the tokens, /userinfo, and the role grants of the writes) and gunicorn. Then, for
+(JWKS for the tokens, /userinfo, and the role grants of the writes) and the API. Then, for
 every call of the issue's table:
 
 - warm: `wrk -t2 -c16`, the same call repeated, nothing written;
@@ -165,7 +166,7 @@ def token(emulator: str, sub: str, roles: list[str]) -> str:
     return httpx.post(f"{emulator}/_emulator/token", json=body, timeout=30).json()["access_token"]
 
 
-def environment(emulator: str, database_url: str, bind: str = "127.0.0.1:8000") -> dict:
+def environment(emulator: str, database_url: str, port: int = 8000) -> dict:
     return {
         "PATH": os.environ["PATH"],
         "ENVIRONMENT": "dev",
@@ -179,12 +180,14 @@ def environment(emulator: str, database_url: str, bind: str = "127.0.0.1:8000") 
         "CORS_ALLOWED_ORIGINS": "http://localhost:4200",
         "NO_REPLY_EMAIL_SENDER": "no-reply@aai.local",
         "EMAIL_BACKEND": "console",
-        "LOG_LEVEL": os.environ.get("AAI_BENCH_LOG_LEVEL", "WARNING"),
+        "LOG_LEVEL": os.environ.get("AAI_BENCH_LOG_LEVEL", "INFO"),  # as shipped
         # The benchmark measures throughput, not the abuse limits.
         "RATELIMIT_AVAILABILITY": "1000000/minute",
-        "GUNICORN_BIND": bind,
-        # Worker and thread counts can be tried from the command line (GUNICORN_WORKERS=...).
-        **{name: value for name, value in os.environ.items() if name.startswith("GUNICORN_")},
+        "GRANIAN_HOST": "127.0.0.1",
+        "GRANIAN_PORT": str(port),
+        "GRANIAN_WORKERS": "2",  # as in issue 17's side-by-side measurement
+        # Any Granian setting can be tried from the command line (GRANIAN_BLOCKING_THREADS=...).
+        **{name: value for name, value in os.environ.items() if name.startswith("GRANIAN_")},
     }
 
 
@@ -247,8 +250,7 @@ def link_galaxy_access_role(emulator: str, headers: dict, connection) -> None:
 
 
 def start_api(env: dict) -> subprocess.Popen:
-    command = [shutil.which("gunicorn", path=str(Path(sys.executable).parent)), "--config"]
-    command += [str(REPO / "deploy" / "gunicorn.conf.py"), "wsgi:app"]
+    command = [shutil.which("aai-api", path=str(Path(sys.executable).parent))]
     log = open(os.environ.get("AAI_BENCH_API_LOG", os.devnull), "w")  # noqa: SIM115 - lives with the process
     return subprocess.Popen(command, cwd=REPO, env=env, stderr=log)
 
@@ -266,7 +268,7 @@ def wait_ready(base: str) -> None:
 
 
 def worker_pids(master_pid: int) -> list[int]:
-    """gunicorn's workers: the master's children."""
+    """The server's workers: the main process's children."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text()
     return [int(pid) for pid in children.split()]
 
@@ -568,7 +570,7 @@ def prepare_database(url: str, users: int, emulator: str) -> tuple[str, str, str
 
 @contextmanager
 def running_stack(users: int) -> Iterator[Stack]:
-    """PostgreSQL seeded with `users`, the Auth0 emulator, and gunicorn with the deploy config."""
+    """PostgreSQL seeded with `users`, the Auth0 emulator, and the API as the image serves it."""
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk (make bench installs it)")
     cluster = PostgresCluster(find_bindir())
@@ -577,13 +579,13 @@ def running_stack(users: int) -> Iterator[Stack]:
     api = None
     try:
         url = cluster.create_database("aai_bench_http")
-        bind = f"127.0.0.1:{free_port()}"
-        env = environment(emulator_url, url, bind)
+        port = free_port()
+        env = environment(emulator_url, url, port)
         migrate = [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"]
         subprocess.run(migrate, cwd=REPO, env=env, check=True, capture_output=True)
         member, written, postgres = prepare_database(url, users, emulator_url)
         api = start_api(env)
-        base = f"http://{bind}"
+        base = f"http://127.0.0.1:{port}"
         wait_ready(base)
         tokens = {
             "admin": token(emulator_url, ADMIN_USERS["galaxy"], [ADMIN_ROLES["galaxy"][1]]),
@@ -601,19 +603,18 @@ def running_stack(users: int) -> Iterator[Stack]:
         cluster.stop()
 
 
-def gunicorn_settings(stack: Stack) -> str:
+def server_settings(stack: Stack) -> str:
     workers = len(worker_pids(stack.api.pid))
-    threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-    kind = "gthread" if threads > 1 else "sync"
-    return f"{workers} {kind} workers × {threads} thread{'s' if threads > 1 else ''}"
+    threads = int(os.environ.get("GRANIAN_BLOCKING_THREADS", "1"))
+    return f"{workers} workers × {threads} thread{'s' if threads > 1 else ''}"
 
 
 def header(stack: Stack, options: argparse.Namespace) -> str:
     return (
         f"Commit `{commit()}`, measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"by `bench.http_load` (`make bench`).\n"
-        f"Machine: {machine()}; PostgreSQL {stack.postgres}; gunicorn with "
-        f"`deploy/gunicorn.conf.py`: {gunicorn_settings(stack)}.\n"
+        f"Machine: {machine()}; PostgreSQL {stack.postgres}; `aai-api` (Granian, the image's "
+        f"defaults): {server_settings(stack)}.\n"
         f"Data: {options.users:,} users (`bench.admin_seed`). Each figure: "
         f"`wrk -t2 -c{CONNECTIONS} -d{options.duration}s` (one connection: `wrk -t1 -c1`); "
         '"a write committed every second": the bench\'s Galaxy admin approves or revokes one '

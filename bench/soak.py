@@ -1,5 +1,5 @@
-"""Soak: the mixed portal workload for 60 s at 32 connections against gunicorn with the deploy
-config. Passes with zero errors and no worker growing by more than MAX_GROWTH_MB.
+"""Soak: the mixed portal workload for 60 s at 32 connections against `aai-api` with the image's
+defaults. Passes with zero errors and no worker growing by more than MAX_GROWTH_MB.
 
 Usage: .venv/bin/python -m bench.soak [--users 20000] [--duration 60]   (make soak)
 """
@@ -13,7 +13,7 @@ MAX_GROWTH_MB = 50
 
 
 def worker_memory_mb(master_pid: int) -> dict[int, float]:
-    """Resident memory of each gunicorn worker (the master's children)."""
+    """Resident memory of each server worker (the main process's children)."""
     sizes = {}
     for pid in worker_pids(master_pid):
         status = Path(f"/proc/{pid}/status").read_text()

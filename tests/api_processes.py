@@ -1,6 +1,7 @@
 """Real API processes, for tests of what only real processes show (replicas sharing one database
-and one Redis, proxies in front of gunicorn): each is gunicorn with deploy/gunicorn.conf.py on its
-own loopback port, started from the checkout and stopped whatever happens.
+and one Redis, proxies in front of the server): each is `aai-api` (Granian with aai's defaults,
+as the image runs it) on its own loopback port, started from the checkout and stopped whatever
+happens.
 
 Also a committed database for them: the suite's other tests run inside one transaction that is
 rolled back (tests/conftest.py), which other processes and connections cannot see.
@@ -25,15 +26,14 @@ from aai.extensions import db
 from tests.pg_cluster import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-GUNICORN_CONFIG = REPO / "deploy" / "gunicorn.conf.py"
+SERVER = Path(sys.executable).parent / "aai-api"
 READY_TIMEOUT = 60
 STOP_TIMEOUT = 40
 
 
 @dataclass
 class ApiProcess:
-    """One replica: a gunicorn master and its workers, in their own process group."""
+    """One replica: the server's main process and its workers, in their own process group."""
 
     base_url: str
     process: subprocess.Popen
@@ -72,28 +72,29 @@ def run_sql(dsn: str, statement: str) -> None:
 
 
 def start_api(environment: dict[str, str], directory: Path, workers: int = 2) -> ApiProcess:
-    """Start gunicorn as the API container does, on a free loopback port (not yet ready)."""
+    """Start the API as its container does, on a free loopback port (not yet ready)."""
     directory.mkdir(parents=True, exist_ok=True)
-    bind = f"127.0.0.1:{free_port()}"
-    log = directory / "gunicorn.log"
+    port = free_port()
+    log = directory / "server.log"
     process_environment = {
         "PATH": os.environ["PATH"],
         **environment,
-        "GUNICORN_BIND": bind,
-        "GUNICORN_WORKERS": str(workers),
-        # Each replica its own metrics directory: gunicorn empties it at start-up.
+        "GRANIAN_HOST": "127.0.0.1",
+        "GRANIAN_PORT": str(port),
+        "GRANIAN_WORKERS": str(workers),
+        # Each replica its own metrics directory: `aai-api` empties it at start-up.
         "PROMETHEUS_MULTIPROC_DIR": str(directory / "prometheus"),
     }
     with log.open("w") as output:
         process = subprocess.Popen(
-            [GUNICORN, "--config", str(GUNICORN_CONFIG), "wsgi:app"],
+            [SERVER],
             cwd=REPO,
             env=process_environment,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own group: stopping it stops its workers too
         )
-    return ApiProcess(f"http://{bind}", process, log)
+    return ApiProcess(f"http://127.0.0.1:{port}", process, log)
 
 
 def wait_until_ready(api: ApiProcess, timeout: float = READY_TIMEOUT) -> None:
@@ -111,7 +112,7 @@ def wait_until_ready(api: ApiProcess, timeout: float = READY_TIMEOUT) -> None:
 
 
 def stop_api(api: ApiProcess) -> None:
-    """SIGTERM (gunicorn's graceful stop), then SIGKILL to the group if it lingers."""
+    """SIGTERM (a graceful stop), then SIGKILL to the group if it lingers."""
     if api.process.poll() is not None:
         return
     group = os.getpgid(api.process.pid)

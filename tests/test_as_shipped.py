@@ -375,8 +375,9 @@ def test_the_image_migrates_serves_and_delivers_from_the_installed_package(
     api_port = free_port()
     api_environment = {
         **environment,
-        "GUNICORN_BIND": f"127.0.0.1:{api_port}",
-        "GUNICORN_WORKERS": "2",
+        "GRANIAN_HOST": "127.0.0.1",
+        "GRANIAN_PORT": str(api_port),
+        "GRANIAN_WORKERS": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
     }
     with ExitStack() as stack:

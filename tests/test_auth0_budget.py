@@ -84,7 +84,7 @@ def platforms_in_auth0(user_id: str) -> set[PlatformEnum]:
 def test_registration_with_every_auth0_call_slow_is_503_within_the_budget(
     client, bundles, emulator, small_budget
 ):
-    """Before: each slow call was waited for (and retried), past gunicorn's 60 s timeout."""
+    """Before: each slow call was waited for (and retried), past a proxy's 60 s."""
     emulator.add_fault("*", "/api/v2/", delay=SLOW, count=100)
     emulator.add_fault("*", "/oauth/", delay=SLOW, count=100)
     started = time.monotonic()

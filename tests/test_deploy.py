@@ -51,7 +51,7 @@ def test_compose_file_defines_the_rollout():
     assert set(services) == {"db", "migrate", "api", "worker"}
     assert services["migrate"]["command"] == ["flask", "db", "upgrade"]
     assert services["worker"]["command"] == ["flask", "worker"]
-    assert services["api"]["command"][0] == "gunicorn"
+    assert services["api"]["command"] == ["aai-api"]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
     for name in ("migrate", "api", "worker"):
@@ -94,8 +94,9 @@ def deployment(pg_cluster, tmp_path):
         "FLASK_APP": "aai.wsgi",
         **settings(DB_URL=url, TESTING=None, ENABLE_PROMETHEUS_METRICS="true"),
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
-        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
-        "GUNICORN_WORKERS": "3",
+        "GRANIAN_HOST": "127.0.0.1",
+        "GRANIAN_PORT": str(free_port()),
+        "GRANIAN_WORKERS": "3",
     }
 
 
@@ -111,8 +112,8 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
     raise AssertionError(f"{url} never answered")
 
 
-def test_migration_then_gunicorn_serve_with_aggregated_metrics(deployment):
-    # As in the image: only the API's gunicorn sets the metrics directory.
+def test_migration_then_the_server_serves_with_aggregated_metrics(deployment):
+    # As in the image: only the API's server sets the metrics directory.
     migrate_environment = {k: v for k, v in deployment.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     migrate = subprocess.run(
         [BIN / "flask", "db", "upgrade"],
@@ -124,14 +125,14 @@ def test_migration_then_gunicorn_serve_with_aggregated_metrics(deployment):
     )
     assert migrate.returncode == 0, migrate.stderr
     api = subprocess.Popen(
-        [BIN / "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"), "aai.wsgi:app"],
+        [BIN / "aai-api"],
         cwd=REPO,
         env=deployment,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    base = f"http://{deployment['GUNICORN_BIND']}"
+    base = f"http://127.0.0.1:{deployment['GRANIAN_PORT']}"
     try:
         wait_for(f"{base}/health/ready", api)
         with httpx.Client(base_url=base) as client:  # keep-alive spreads over the workers' accepts

@@ -80,7 +80,7 @@ class EndlessBody(io.RawIOBase):
 
 
 def post_streamed(app, body) -> tuple[str, bytes]:
-    """POST `body` as gunicorn hands the app a chunked upload: no length, a terminated stream."""
+    """POST `body` as the server hands the app a chunked upload: no length, a terminated stream."""
     environ = EnvironBuilder(
         path=WELCOME, method="POST", headers={"Content-Type": "application/json"}
     ).get_environ()

@@ -1,6 +1,6 @@
 """Behind proxies (TRUSTED_PROXY_HOPS): the rate-limit key, the request log and the dashboard's
 Auth0 callback follow the client only when the hops are trusted; a forged header changes
-nothing otherwise. Last, gunicorn with deploy/gunicorn.conf.py agrees with the app."""
+nothing otherwise. Last, the server as the image runs it (`aai-api`) agrees with the app."""
 
 import json
 import logging
@@ -114,11 +114,11 @@ def test_dashboard_callback_behind_an_alb(emulator_server, tmp_path):
     assert callback == "https://aai-api.example.org/db-admin/auth/auth0"
 
 
-# --- the real server: gunicorn, as the image runs it
+# --- the real server, as the image runs it
 
 
 def serve_and_ask(api_settings: dict, directory) -> tuple[str, int, list[str]]:
-    """Under gunicorn: the dashboard callback for a forged request, the port, the logged
+    """Under the real server: the dashboard callback for a forged request, the port, the logged
     clients."""
     with api_processes(api_settings, directory, count=1, workers=1) as (api,):
         start = httpx.get(f"{api.base_url}/db-admin/login", headers=FORGED)
@@ -132,11 +132,11 @@ def serve_and_ask(api_settings: dict, directory) -> tuple[str, int, list[str]]:
     ("hops", "callback_base", "client"),
     [("0", "http://127.0.0.1", "127.0.0.1"), ("1", "https://forged.example.org", "198.51.100.66")],
 )
-def test_gunicorn_leaves_forwarding_headers_to_the_app(
+def test_the_server_leaves_forwarding_headers_to_the_app(
     emulator_server, tmp_path, hops, callback_base, client
 ):
-    # gunicorn trusts loopback by default; deploy/gunicorn.conf.py trusts nobody, so with 0 hops
-    # a forged X-Forwarded-Proto from 127.0.0.1 must not make the callback https.
+    # The server reads no forwarding header; with 0 hops a forged X-Forwarded-Proto from
+    # 127.0.0.1 must not make the callback https.
     settings_of_api = dashboard_settings(
         emulator_server,
         DB_URL=f"sqlite:///{tmp_path / 'aai.sqlite3'}",

@@ -98,7 +98,7 @@ class Load:
 
 
 def test_forged_kids_with_a_slow_jwks_hold_no_worker(emulator, make_token, tmp_path):
-    """gunicorn with the deploy config (one process, four threads), a cold key cache, Auth0's
+    """The server as the image runs it, with one process of four threads, a cold key cache, Auth0's
     key endpoints answering after `delay` seconds, and eight clients sending forged kids: one
     fetch in flight at a time, none within `cooldown` of the last, no request held longer than
     the wait, `/health` fast throughout. Before: a forged request was held for several delays,
@@ -109,7 +109,7 @@ def test_forged_kids_with_a_slow_jwks_hold_no_worker(emulator, make_token, tmp_p
         DB_URL=f"sqlite:///{tmp_path / 'aai.sqlite3'}",
         AUTH0_JWKS_COOLDOWN_SECONDS=str(cooldown),
         AUTH0_JWKS_WAIT_SECONDS=str(wait),
-        GUNICORN_THREADS="4",
+        GRANIAN_BLOCKING_THREADS="4",
     )
     with api_processes(settings, tmp_path, count=1, workers=1) as (api,):
         try:

@@ -19,7 +19,7 @@ from tests.api.admin_fixtures import ADMINS, create_member, seed_admin_database
 from tests.api_processes import REPO, ApiProcess, api_processes, migrated_database, run_sql
 from tests.settings import emulator_settings
 
-# Two gunicorn replicas, Redis and a worker sync: 5-8 s setup measured (issue 18).
+# Two API replicas, Redis and a worker sync: 5-8 s setup measured (issue 18).
 pytestmark = pytest.mark.timeout(60)
 
 FLASK = Path(sys.executable).parent / "flask"
@@ -39,7 +39,7 @@ class Replicas:
 
 @pytest.fixture
 def replicas(pg_cluster, emulator, redis_url, tmp_path) -> Iterator[Replicas]:
-    """Two gunicorn replicas (two workers each) on one migrated, seeded database and one
+    """Two API replicas (two workers each) on one migrated, seeded database and one
     Redis."""
     url = pg_cluster.create_database(f"aai_replicas_{next(database_numbers)}")
     environment = {

@@ -1,4 +1,4 @@
-"""`aai.wsgi`, the installed app's entry point (`gunicorn aai.wsgi:app`), imported in the test
+"""`aai.wsgi`, the installed app's entry point (served by `aai-api`), imported in the test
 process: the deploy tests start it only in subprocesses, where coverage does not look. The
 module reads the process environment, so these tests set it through monkeypatch (restored)."""
 

@@ -50,7 +50,7 @@ from aai.api.schemas import BOOLEAN
 from aai.api.schemas import documented_errors as shared_documented_errors
 from aai.consistency import commit_or_undo
 from aai.errors import PathValueError
-from aai.extensions import db
+from aai.extensions import db, read_only
 from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import (
     acting_admin,
@@ -117,6 +117,7 @@ def json_response(text: str) -> Response:
 
 
 @bp.get("/filters")
+@read_only
 @bp.response(200, FilterOptionOut(many=True))
 @documented_errors(401, 403)
 def filter_options():
@@ -125,6 +126,7 @@ def filter_options():
 
 
 @bp.get("/users")
+@read_only
 @bp.arguments(UserListArgs, location="query", as_kwargs=True)
 @bp.response(200, UserOut(many=True))
 @documented_errors(400, 401, 403, 404)
@@ -136,6 +138,7 @@ def list_users(page: int, per_page: int, **filters):
 
 
 @bp.get("/users/pages")
+@read_only
 @bp.arguments(UserListArgs, location="query", as_kwargs=True)
 @bp.response(200, PageInfoOut)
 @documented_errors(400, 401, 403, 404)
@@ -147,6 +150,7 @@ def list_page_info(page: int, per_page: int, **filters):
 
 
 @bp.get("/users/counts")
+@read_only
 @bp.arguments(FilterArgs, location="query", as_kwargs=True)
 @bp.response(200, CountsOut)
 @documented_errors(400, 401, 403, 404)
@@ -167,7 +171,7 @@ def _canned_list(name: str):
 
     view.__name__ = f"list_{name}_users"
     view.__doc__ = f"{name.capitalize()} users (other filters ignored)."
-    bp.get(f"/users/{name}")(view)
+    bp.get(f"/users/{name}")(read_only(view))
 
 
 for _name in CANNED_FILTERS:
@@ -178,6 +182,7 @@ for _name in CANNED_FILTERS:
 
 
 @bp.get("/users/<user_id>")
+@read_only
 @bp.response(200, UserOut)
 @documented_errors(401, 403, 404)
 def get_user(user_id: str):
@@ -186,6 +191,7 @@ def get_user(user_id: str):
 
 
 @bp.get("/users/<user_id>/details")
+@read_only
 @bp.response(200, UserDetailsOut)
 @documented_errors(401, 403, 404, 502, 503)
 def get_user_details(user_id: str):
@@ -368,6 +374,7 @@ def revoke_group(body: dict, user_id: str, group_id: str):
 
 
 @bp.get("/platforms/<platform_id>/is-admin")
+@read_only
 @bp.response(200, BOOLEAN)
 @documented_errors(401, 403, 404)
 def is_platform_admin(platform_id: str):

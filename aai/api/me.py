@@ -36,7 +36,7 @@ from aai.api.user_schemas import (
 )
 from aai.consistency import commit_or_undo
 from aai.errors import ErrorSchema
-from aai.extensions import db
+from aai.extensions import db, read_only
 from aai.identity.auth0 import auth0_client
 from aai.identity.permissions import (
     administered_group_ids,
@@ -66,6 +66,7 @@ def _groups(status: ApprovalStatusEnum | None = None):
 
 
 @bp.get("/is-general-admin")
+@read_only
 @authenticated
 @bp.response(200, BOOLEAN)
 def is_general_admin_view():
@@ -74,6 +75,7 @@ def is_general_admin_view():
 
 
 @bp.get("/platforms/admin-roles")
+@read_only
 @authenticated
 @bp.response(200, AdminPlatformOut(many=True))
 def platforms_administered():
@@ -83,6 +85,7 @@ def platforms_administered():
 
 
 @bp.get("/groups/admin-roles")
+@read_only
 @authenticated
 @bp.response(200, AdminGroupOut(many=True))
 def groups_administered():
@@ -96,6 +99,7 @@ def groups_administered():
 
 
 @bp.get("/platforms")
+@read_only
 @authenticated
 @bp.response(200, OwnPlatformMembershipOut(many=True))
 def my_platforms():
@@ -104,6 +108,7 @@ def my_platforms():
 
 
 @bp.get("/platforms/approved")
+@read_only
 @authenticated
 @bp.response(200, OwnPlatformMembershipOut(many=True))
 def my_approved_platforms():
@@ -112,6 +117,7 @@ def my_approved_platforms():
 
 
 @bp.get("/platforms/pending")
+@read_only
 @authenticated
 @bp.response(200, OwnPlatformMembershipOut(many=True))
 def my_pending_platforms():
@@ -120,6 +126,7 @@ def my_pending_platforms():
 
 
 @bp.get("/groups")
+@read_only
 @authenticated
 @bp.response(200, OwnGroupMembershipOut(many=True))
 def my_groups():
@@ -128,6 +135,7 @@ def my_groups():
 
 
 @bp.get("/groups/approved")
+@read_only
 @authenticated
 @bp.response(200, OwnGroupMembershipOut(many=True))
 def my_approved_groups():
@@ -136,6 +144,7 @@ def my_approved_groups():
 
 
 @bp.get("/groups/pending")
+@read_only
 @authenticated
 @bp.response(200, OwnGroupMembershipOut(many=True))
 def my_pending_groups():
@@ -144,6 +153,7 @@ def my_pending_groups():
 
 
 @bp.get("/all/pending")
+@read_only
 @authenticated
 @bp.response(200, AllPendingOut)
 def my_pending():
@@ -172,6 +182,7 @@ def request_group_access(data):
 
 
 @bp.get("/profile")
+@read_only
 @authenticated
 @bp.response(200, ProfileOut)
 @bp.alt_response(403, schema=ErrorSchema, description="The account was deleted.")

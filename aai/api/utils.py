@@ -24,7 +24,7 @@ from aai.api.user_schemas import (
 )
 from aai.email.welcome import WELCOME_ANSWER, welcome_verified_user
 from aai.errors import ErrorSchema
-from aai.extensions import db
+from aai.extensions import db, read_only
 from aai.identity.auth0 import auth0_client
 from aai.limits import per_address
 
@@ -37,6 +37,7 @@ def availability(taken: bool, field: str, message: str) -> dict:
 
 
 @bp.get("/register/check-username-availability")
+@read_only
 @per_address("RATELIMIT_AVAILABILITY")
 @bp.arguments(UsernameArgs, location="query")
 @bp.response(200, AvailabilityOut)
@@ -49,6 +50,7 @@ def check_username(args):
 
 
 @bp.get("/register/check-email-availability")
+@read_only
 @per_address("RATELIMIT_AVAILABILITY")
 @bp.arguments(EmailArgs, location="query")
 @bp.response(200, AvailabilityOut)
@@ -61,6 +63,7 @@ def check_email(args):
 
 
 @bp.get("/register/registration-info")
+@read_only
 @per_address("RATELIMIT_AVAILABILITY")
 @bp.arguments(RegistrationInfoArgs, location="query")
 @bp.response(200, RegistrationInfoOut)
@@ -71,6 +74,7 @@ def registration_info(args):
 
 
 @bp.get("/register/check-australian-research-institution")
+@read_only
 @per_address("RATELIMIT_AVAILABILITY")
 @bp.arguments(EmailArgs, location="query")
 @bp.response(200, InstitutionOut)

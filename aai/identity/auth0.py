@@ -6,7 +6,7 @@ by every request of the process. Failures become `ApiError`s, so they reach the 
 JSON (502/503, or the 4xx Auth0 gave for the caller's input), never as a 500.
 
 Within a request, all Auth0 calls share one time budget (`AUTH0_REQUEST_BUDGET_SECONDS`, well
-under gunicorn's timeout): each attempt waits at most what is left, and no retry starts once it
+under a load balancer's 60 s): each attempt waits at most what is left, and no retry starts once it
 is spent (503). A change sent to Auth0 without an answer (a read timeout, a dropped connection)
 may or may not have been applied: it is recorded in `auth0_pending_check` after the request
 rolled back, and the worker reconciles that user within minutes (docs/decisions.md 54).

@@ -1,4 +1,4 @@
-"""Concurrent changes of one membership (issue 14): real requests at once against gunicorn on a
+"""Concurrent changes of one membership (issue 14): real requests at once against the server on a
 committed PostgreSQL database, Auth0 slowed down by the emulator so that the requests overlap.
 Exactly one wins; the database and Auth0 agree; one history row, one Auth0 grant, one email.
 """
@@ -43,7 +43,8 @@ class Race:
 
 @pytest.fixture(scope="module")
 def race_api(pg_cluster, emulator_server, tmp_path_factory) -> Iterator[tuple]:
-    """gunicorn (four sync workers, the shipped settings) on a committed, seeded database."""
+    """The server (four single-threaded workers, the shipped settings) on a committed, seeded
+    database."""
     url = pg_cluster.create_database(f"aai_races_{next(database_numbers)}")
     environment = emulator_settings(emulator_server, TESTING=None, DB_URL=url)
     migrated_database(url, environment, seed_admin_database)
