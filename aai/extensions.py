@@ -29,6 +29,7 @@ MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent / "migrations"
 def init_extensions(app: Flask) -> None:
     db.init_app(app)
     app.before_request(begin_read_only_request)
+    app.teardown_request(end_read_only_request)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
@@ -74,18 +75,27 @@ def begin_read_only_request() -> None:
     every write committed before it, as in a READ COMMITTED transaction, where every statement
     takes its own snapshot too. An app-level before_request, so it runs before the blueprints'
     gates, which read the database. A session joined to a caller's transaction (the tests'
-    rolled-back one) stays in it."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "read_only", False):
+    rolled-back one) stays in it, but a write is refused there too."""
+    if not _view_is_read_only():
         return
     session = db.session()
+    session.info[READ_ONLY] = True
     if _is_postgresql_engine(session.get_bind()) and not session.in_transaction():
         # Set on the driver's connection, not as SQLAlchemy's isolation_level: SQLAlchemy
         # restores that with a round trip when the connection goes back to the pool.
         pooled = session.connection().connection
         pooled.dbapi_connection.autocommit = True  # type: ignore[union-attr]
         pooled.info[AUTOCOMMIT] = True
-        session.info[READ_ONLY] = True
+
+
+def end_read_only_request(_error: BaseException | None) -> None:
+    """A session that outlives the request (a test's app context) may write again."""
+    if _view_is_read_only():
+        db.session().info.pop(READ_ONLY, None)
+
+
+def _view_is_read_only() -> bool:
+    return getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False)
 
 
 def _end_autocommit(dbapi_connection, record) -> None:

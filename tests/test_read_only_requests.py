@@ -98,7 +98,7 @@ def test_a_write_keeps_its_transaction(committed, make_token):
 
 def test_a_read_only_view_that_tries_to_write_is_stopped(committed):
     app, member = committed
-    with app.test_request_context("/health/ready"):
+    with app.test_request_context("/me/platforms"):
         begin_read_only_request()
         db.session.get(BiocommonsUser, member).username = "changed_behind_the_back"
         with pytest.raises(RuntimeError, match="read_only"):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from aai.api.schemas import HealthOut, ServiceInfoOut
 from aai.errors import ErrorSchema, ServiceUnavailableError
-from aai.extensions import db, read_only
+from aai.extensions import db
 
 bp = Blueprint("service", __name__, description="Service information and health checks")
 
@@ -42,7 +42,6 @@ def health() -> Response:
 
 
 @bp.get("/health/ready")
-@read_only
 @bp.response(200, HealthOut)
 @bp.alt_response(503, schema=ErrorSchema, description="The database is unreachable.")
 def ready() -> Response:
