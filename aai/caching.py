@@ -5,8 +5,9 @@ Every entry is keyed by the database's cache version (`aai_cache_version`), whic
 change with every committed write to the tables these answers read (migration f3a9c6e2d417), so
 an entry is only used while nothing it depends on has changed, whoever wrote. A request reads the
 version once, before it reads anything it caches, so what it computes contains at least every
-write committed under that version. Entries also expire after CACHE_TTL_SECONDS, which only
-bounds the memory that old versions' entries hold (0 turns caching off). Each app has its own
+write committed under that version. Entries also expire after CACHE_TTL_SECONDS, which bounds
+the memory that old versions' entries hold and, for the profiles (Auth0's /userinfo), how long a
+change made in Auth0 outside aai goes unseen (0 turns caching off). Each app has its own
 caches (docs/decisions.md 52).
 """
 
@@ -122,7 +123,7 @@ def _forget_writes(session: Session) -> None:
 def init_caches(app: Flask) -> None:
     ttl = app.config["CACHE_TTL_SECONDS"]
     app.extensions["aai_caches"] = {
-        name: VersionedCache(ttl) for name in ("scopes", "counts", "page_starts")
+        name: VersionedCache(ttl) for name in ("scopes", "counts", "page_starts", "profiles")
     }
     app.extensions["aai_caches"]["pages"] = VersionedCache(ttl, PAGE_CACHE_CHARACTERS)
 

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import current_app
 
+from aai.accounts.profile import note_auth0_profile_change
 from aai.email.welcome import queue_welcome
 from aai.errors import BadRequestError
 from aai.identity.auth0 import Auth0Client
@@ -30,8 +31,11 @@ def start_migration(auth0: Auth0Client, session_token: str, client_id: str) -> N
 
 
 def finish_migration(auth0: Auth0Client, session_token: str, state: str) -> str:
-    """Clear the migration flag, welcome the user, and return where Auth0's login resumes."""
+    """Clear the migration flag, welcome the user, and return where Auth0's login resumes.
+    The flag drives /userinfo's welcome claim: the view's commit makes the cached profile
+    stale."""
     claims = _claims_with(session_token, "sub")
+    note_auth0_profile_change(claims["sub"])
     # Auth0 merges app_metadata: only this key changes.
     auth0.update_user(claims["sub"], {"app_metadata": {"user_needs_migration": False}})
     record = auth0.get_user(claims["sub"])

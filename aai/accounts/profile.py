@@ -1,13 +1,15 @@
 """A user's profile (20 §9.5–9.18): reading it (the user's own view, an admin's view of the
 Auth0 record), the name and the password.
 
-Names and passwords live in Auth0 only: these changes do not touch the database. Username,
-email and deletion have their own modules (`username`, `email_change`, `deletion`).
+Names and passwords live in Auth0 only; their changes write the user's row anyway, unchanged,
+so that the next `/me/profile`, cached per user and cache version, reads Auth0 again
+(`note_auth0_profile_change`). Username, email and deletion have their own modules
+(`username`, `email_change`, `deletion`).
 """
 
 from functools import cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from aai.errors import BadRequestError, FieldError, ForbiddenError, FormError, NotFoundError
 from aai.extensions import db
@@ -132,6 +134,20 @@ def auth0_record(auth0: Auth0Client, user: BiocommonsUser) -> dict:
         raise
 
 
+def note_auth0_profile_change(user_id: str) -> None:
+    """Before aai changes what Auth0's /userinfo tells of the user, with no database change of
+    its own (names, password, the migration flag): rewrite the user's row as it is. The write
+    changes the cache version when the view commits (migration f3a9c6e2d417), so the user's
+    cached `/me/profile` is read afresh by every process and replica (docs/decisions.md 70).
+    First, as any database change (aai.consistency): a database that cannot take it stops the
+    change before Auth0 is touched."""
+    unchanged = update(BiocommonsUser).values(created_at=BiocommonsUser.created_at)
+    db.session.execute(
+        unchanged.where(BiocommonsUser.id == user_id),
+        execution_options={"synchronize_session": False},
+    )
+
+
 # --- name --------------------------------------------------------------------------------------
 
 
@@ -147,7 +163,9 @@ def avatar_url(first: str, last: str) -> str | None:
 
 
 def change_name(auth0: Auth0Client, user: BiocommonsUser, first: str, last: str) -> dict:
-    """Names live in Auth0 only; the database is not changed."""
+    """Names live in Auth0 only; the view commits the unchanged row that makes the cached
+    profile stale."""
+    note_auth0_profile_change(user.id)
     fields = {
         "given_name": first,
         "family_name": last,
@@ -164,7 +182,9 @@ def change_name(auth0: Auth0Client, user: BiocommonsUser, first: str, last: str)
 
 
 def change_password(auth0: Auth0Client, user: BiocommonsUser, current: str, new: str) -> None:
-    """Check the current password through Auth0, then set the new one (20 §9.17)."""
+    """Check the current password through Auth0, then set the new one (20 §9.17); the view
+    commits the unchanged row that makes the cached profile stale."""
+    note_auth0_profile_change(user.id)
     try:
         record = auth0.get_user(user.id)
     except Auth0RequestRejectedError as error:

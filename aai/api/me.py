@@ -34,6 +34,7 @@ from aai.api.user_schemas import (
     ProfileOut,
     VerificationResendIn,
 )
+from aai.caching import cache
 from aai.consistency import commit_or_undo
 from aai.errors import ErrorSchema
 from aai.extensions import db, read_only
@@ -189,6 +190,13 @@ def request_group_access(data):
 @bp.alt_response(404, schema=ErrorSchema, description="aai has no record of the caller yet.")
 def my_profile():
     """The caller's profile: names from Auth0, email, username and memberships from aai."""
+    # One answer per user and cache version (docs/decisions.md 70): a repeated call neither asks
+    # Auth0 nor reads the memberships. Every committed write to what it shows changes the
+    # version, and so do aai's changes kept in Auth0 only (names, password, migration flag).
+    return cache("profiles").get_or_compute(current_token().sub, _caller_profile)
+
+
+def _caller_profile() -> dict:
     return profile.profile(auth0_client(), require_user(), bearer_token())
 
 
@@ -217,9 +225,11 @@ def update_my_username(data):
 @bp.response(200, Auth0UserOut)
 def update_my_name(data):
     """Change the caller's first and last name (kept in Auth0 only)."""
-    return profile.change_name(
+    auth0_user = profile.change_name(
         auth0_client(), require_user(), data["first_name"], data["last_name"]
     )
+    db.session.commit()
+    return auth0_user
 
 
 @bp.post("/profile/email/update")
@@ -264,6 +274,7 @@ def update_my_password(data):
     profile.change_password(
         auth0_client(), require_user(), data["current_password"], data["new_password"]
     )
+    db.session.commit()
     return {"message": "Password updated successfully"}
 
 

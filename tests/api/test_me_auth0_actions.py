@@ -175,6 +175,22 @@ def test_password_changed_clears_the_flag_welcomes_and_redirects(
     assert len(outbox(account.user.email)) == 1
 
 
+def test_finishing_a_migration_makes_the_next_profile_ask_auth0(
+    client, make_account, session_token, emulator
+):
+    """The migration flag drives Auth0's welcome claim (`show_welcome_message`)."""
+    account = make_account(app_metadata={"user_needs_migration": True})
+    client.get("/me/profile", headers=account.headers)
+    response = client.get(
+        "/me/migration/password-changed",
+        query_string={"state": "s", "session_token": session_token(sub=account.user.id)},
+    )
+    assert response.status_code == 307
+    calls = len(emulator.requests(path="/userinfo"))
+    client.get("/me/profile", headers=account.headers)
+    assert len(emulator.requests(path="/userinfo")) == calls + 1
+
+
 def test_password_changed_needs_sub_and_both_parameters(client, session_token):
     response = client.get(
         "/me/migration/password-changed",

@@ -74,12 +74,22 @@ def test_a_biocommons_admin_is_answered_from_the_token_alone(client, make_token)
     assert sent == []
 
 
-def test_the_profile_costs_three_statements_and_one_auth0_call(client, member, emulator):
+def test_a_first_profile_costs_four_statements_and_one_auth0_call(client, member, emulator):
     userinfo_calls = len(emulator.requests(path="/userinfo"))
     with statements() as sent:
         response = client.get("/me/profile", headers=member.headers)
     assert response.status_code == 200
     assert [m["platform_id"] for m in response.json["platform_memberships"]] == ["galaxy"]
     assert [g["approval_status"] for g in response.json["group_memberships"]] == ["pending"]
-    assert len(sent) == 3, sent  # the user, the platforms, the groups
+    assert len(sent) == 4, sent  # the cache version, the user, the platforms, the groups
     assert len(emulator.requests(path="/userinfo")) == userinfo_calls + 1
+
+
+def test_a_repeated_profile_costs_one_statement_and_no_auth0_call(client, member, emulator):
+    first = client.get("/me/profile", headers=member.headers)
+    userinfo_calls = len(emulator.requests(path="/userinfo"))
+    with statements() as sent:
+        response = client.get("/me/profile", headers=member.headers)
+    assert response.json == first.json
+    assert len(sent) == 1, sent  # the cache version
+    assert len(emulator.requests(path="/userinfo")) == userinfo_calls
