@@ -424,7 +424,8 @@ def _range_count(members: MembershipRange) -> sa.Select:
     """The range's live users: its memberships (one per user and item, by the unique
     constraints) less those of deleted users. Both counts come from indexes alone: the first
     from migration 4b7e2d9a6c15's small index, the second from the ~1 % deleted users'
-    memberships, where an anti-join would probe or hash every user id of the range."""
+    memberships (their ids from migration 7e1c4a9d3b58's index), where an anti-join would
+    probe or hash every user id of the range."""
     model = members.model
     memberships = sa.select(sa.func.count()).select_from(model).where(*members.criteria())
     of_deleted_users = (
