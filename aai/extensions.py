@@ -138,7 +138,15 @@ def configure_sqlite_engine(engine: Engine) -> None:
 # Expression indexes are written by hand in their migrations: Alembic cannot reflect them on
 # SQLite, nor match PostgreSQL's rewritten expression to the model's. tests/test_migrations.py
 # checks their PostgreSQL definitions instead.
-HAND_WRITTEN_INDEXES = frozenset({"ix_biocommons_user_search_trgm"})
+HAND_WRITTEN_INDEXES = frozenset(
+    {
+        "ix_biocommons_user_search_trgm",
+        # User ids in byte order (COLLATE "C") for the counts' merges (migration 7e1c4a9d3b58).
+        "ix_biocommons_user_live_unverified_bytes",
+        "ix_platformmembership_live_platform_user_bytes",
+        "ix_groupmembership_live_group_user_bytes",
+    }
+)
 
 
 def compared_by_autogenerate(_object, name, type_, _reflected, _compare_to) -> bool:

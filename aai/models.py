@@ -115,6 +115,13 @@ class BiocommonsUser(SoftDeleteMixin, Base):
             postgresql_where=sa.text("email_verified IS false AND is_deleted IS false"),
             sqlite_where=sa.text("email_verified IS 0 AND is_deleted IS 0"),
         ),
+        # Deleted users' ids: the totals subtract their memberships (migration 7e1c4a9d3b58).
+        sa.Index(
+            "ix_biocommons_user_deleted_id",
+            "id",
+            postgresql_where=sa.text("is_deleted IS true"),
+            sqlite_where=sa.text("is_deleted IS 1"),
+        ),
         sa.Index(
             "ix_biocommons_user_email_trgm",
             "email",

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The original's schema dump at revision 038392d88518 and the rows its migrations insert; each
 # file's first lines say how it was produced.
 REFERENCE = Path(__file__).parent / "data"
-HEAD = "4b7e2d9a6c15"
+HEAD = "7e1c4a9d3b58"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -145,6 +145,28 @@ DOCUMENTED_ADDITIONS = {
                 "groupmembership",
                 "ix_groupmembership_live_group_status",
                 "USING btree (group_id, approval_status) WHERE (is_deleted IS FALSE)",
+            ),
+            # User ids in byte order for the counts, deleted users (migration 7e1c4a9d3b58).
+            (
+                "biocommons_user",
+                "ix_biocommons_user_live_unverified_bytes",
+                'USING btree (id COLLATE "C") '
+                "WHERE ((email_verified IS FALSE) AND (is_deleted IS FALSE))",
+            ),
+            (
+                "platformmembership",
+                "ix_platformmembership_live_platform_user_bytes",
+                'USING btree (platform_id, user_id COLLATE "C") WHERE (is_deleted IS FALSE)',
+            ),
+            (
+                "groupmembership",
+                "ix_groupmembership_live_group_user_bytes",
+                'USING btree (group_id, user_id COLLATE "C") WHERE (is_deleted IS FALSE)',
+            ),
+            (
+                "biocommons_user",
+                "ix_biocommons_user_deleted_id",
+                "USING btree (id) WHERE (is_deleted IS TRUE)",
             ),
         )
     ),

@@ -33,7 +33,8 @@ _PREPARED_ON_CONNECTION = "aai_prepared_statements"
 
 
 class PreparedSelect:
-    """A SELECT returning one row, run with string parameters `names` (all else fixed)."""
+    """A SELECT returning one row, run with string parameters `names` (all else fixed; none
+    at all for a statement whose every value is written in)."""
 
     def __init__(self, statement: sa.Select, names: tuple[str, ...]):
         self.statement = statement
@@ -49,6 +50,8 @@ class PreparedSelect:
             return connection.execute(self.statement, parameters).one()
         name, command = self._prepare()
         _ensure_prepared(connection, name, command)
+        if not self.names:
+            return connection.exec_driver_sql(f"EXECUTE {name}").one()
         placeholders = ", ".join(["%s"] * len(self.names))
         values = tuple(parameters[key] for key in self.names)
         return connection.exec_driver_sql(f"EXECUTE {name}({placeholders})", values).one()
@@ -68,8 +71,8 @@ class PreparedSelect:
                     raise ValueError(f"parameter {name!r} was not written as a literal")
                 sql = sql.replace(f"'{stand_in}'", f"${position}")
             name = "aai_" + hashlib.sha256(sql.encode()).hexdigest()[:32]
-            types = ", ".join(["text"] * len(self.names))
-            self._prepare_command = (name, f"PREPARE {name}({types}) AS {sql}")
+            types = f"({', '.join(['text'] * len(self.names))})" if self.names else ""
+            self._prepare_command = (name, f"PREPARE {name}{types} AS {sql}")
         return self._prepare_command
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from aai.admin_lists.queries import DEEP_OFFSET
 from aai.api.admin_schemas import UserDetailsOut, UserOut
@@ -341,15 +341,72 @@ def test_prepared_and_plain_statements_answer_alike(app, client, admin_world):
         {"filter_by": "tsi"},
         {"email_verified": "false"},
     ]
-    answers = {}
+    answers, tallies = {}, {}
     for prepared in (True, False):
         app.config["DB_PREPARED_STATEMENTS"] = prepared
         try:
             answers[prepared] = [all_pages(client, headers, query, per_page=7) for query in queries]
+            tallies[prepared] = [
+                client.get("/admin/users/counts", query_string=query, headers=headers).json
+                for query in queries
+            ]
         finally:
             app.config["DB_PREPARED_STATEMENTS"] = True
+        # A committed write ends the cached answers (aai.caching): the other mode runs too.
+        db.session.execute(text("UPDATE platform SET name = name"))
+        db.session.commit()
     expected = [brute_force(population, "sbp", query) for query in queries]
     assert answers[True] == answers[False] == expected
+    expected_tallies = [expected_counts(population, "sbp", query) for query in queries]
+    assert tallies[True] == tallies[False] == expected_tallies
+
+
+@pytest.mark.parametrize(
+    ("kind", "place"),
+    [("galaxy", "platforms/galaxy"), ("tsi", f"groups/{TSI}")],
+)
+def test_each_badge_counts_the_write_just_made(client, admin_headers, member, kind, place):
+    """Every one of the four numbers of `counts` right after a write that changes it, for a
+    platform's admin and a group's (one membership range each, counted from their indexes)."""
+    headers = admin_headers(kind)
+
+    def joined(status: str, **fields) -> BiocommonsUser:
+        if kind == "galaxy":
+            return member({"galaxy": status}, **fields)
+        return member({}, {TSI: status}, **fields)
+
+    def badges() -> dict:
+        response = client.get("/admin/users/counts", headers=headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    pending, approved = joined("pending"), joined("approved")
+    unverified = joined("approved", email_verified=False)
+    start = badges()
+    assert badges() == start  # answered from the cache
+    reason = {"reason": "left the lab"}
+
+    def after(path: str, body: dict | None = None, **change: int) -> None:
+        response = client.post(f"/admin/users/{path}", json=body, headers=headers)
+        assert response.status_code == 200, response.json
+        expected.update({name: expected[name] + delta for name, delta in change.items()})
+        assert badges() == expected, path
+
+    expected = dict(start)
+    after(f"{pending.id}/{place}/approve", pending=-1)
+    after(f"{approved.id}/{place}/revoke", reason, revoked=+1)
+    newcomer = joined("pending", email_verified=False)
+    expected.update(all=start["all"] + 1, pending=start["pending"], unverified=2)
+    assert badges() == expected
+    # A group admin may not delete accounts: the deletion as the Auth0 sync makes it.
+    unverified.soft_delete()
+    db.session.flush()
+    expected.update(all=start["all"], unverified=1)
+    assert badges() == expected
+    newcomer.email_verified = True
+    db.session.flush()
+    expected["unverified"] = 0
+    assert badges() == expected == {**start, "revoked": start["revoked"] + 1, "unverified": 0}
 
 
 def test_a_search_never_matches_across_username_and_email(client, admin_headers, member):
