@@ -29,8 +29,8 @@ MAX_ENTRIES = 10_000
 # (characters) rather than entries: 16 MB per process.
 PAGE_CACHE_CHARACTERS = 16_000_000
 _MISSING = object()
-_VERSION = sa.select(CacheVersion.version).where(CacheVersion.id == 1)
-_REQUEST_VERSION = "aai.cache_version"
+_VERSIONS = sa.select(CacheVersion.version, CacheVersion.roster_version).where(CacheVersion.id == 1)
+_REQUEST_VERSIONS = "aai.cache_versions"
 # Set on a session from its first write to the end of its transaction (see session_has_written).
 _WROTE = "aai.wrote"
 
@@ -55,11 +55,16 @@ class VersionedCache:
         if self.enabled and version is not None:
             self._store(version, key, value)
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(
+        self, key: Hashable, compute: Callable[[], Any], roster_only: bool = False
+    ) -> Any:
+        """`roster_only`: the value reads nothing but who is a live member of what and which
+        users are live and verified, so it holds for a roster version (migration b5d2f8e1c7a4),
+        across writes of anything else (an approval, a revocation)."""
         if not self.enabled:
             return compute()
         # The version first: the value computed next then contains every write it stands for.
-        version = cache_version()
+        version = roster_version() if roster_only else cache_version()
         with self._lock:
             # One lookup: an entry can expire between `in` and `[]` (a KeyError).
             value = self._entries.get((version, key), _MISSING)
@@ -78,19 +83,31 @@ class VersionedCache:
 
 def cache_version() -> int:
     """The committed cache version, read once per request."""
+    return _versions()[0]
+
+
+def roster_version() -> int:
+    """The committed roster version, read with the cache version."""
+    return _versions()[1]
+
+
+def _versions() -> tuple[int, int]:
     if not has_request_context():
-        return db.session.execute(_VERSION).scalar_one()
-    version = _version_read_by_this_request()
-    if version is None:
+        return tuple(db.session.execute(_VERSIONS).one())  # type: ignore[return-value]
+    versions = request.environ.get(_REQUEST_VERSIONS)
+    if versions is None:
         # On the session's connection: the ORM's per-statement work (autoflush, result loading)
-        # doubled the Python cost of this one-row read (the version changes only at COMMIT).
-        version = db.session.connection().execute(_VERSION).scalar_one()
-        request.environ[_REQUEST_VERSION] = version
-    return version
+        # doubled the Python cost of this one-row read (the versions change only at COMMIT).
+        versions = tuple(db.session.connection().execute(_VERSIONS).one())
+        request.environ[_REQUEST_VERSIONS] = versions
+    return versions
 
 
 def _version_read_by_this_request() -> int | None:
-    return request.environ.get(_REQUEST_VERSION) if has_request_context() else None
+    if not has_request_context():
+        return None
+    versions = request.environ.get(_REQUEST_VERSIONS)
+    return None if versions is None else versions[0]
 
 
 def session_has_written() -> bool:

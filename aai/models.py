@@ -445,6 +445,9 @@ class CacheVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.BigInteger)
+    # Migration b5d2f8e1c7a4: changes with `version`, but only when a transaction changed who
+    # is a live member of what, or which users are live and verified.
+    roster_version: Mapped[int] = mapped_column(sa.BigInteger, server_default="1")
 
 
 class CacheVersionBump(Base):
@@ -456,6 +459,7 @@ class CacheVersionBump(Base):
     transaction_id: Mapped[int] = mapped_column(
         sa.BigInteger, primary_key=True, autoincrement=False
     )
+    roster: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
 
 
 class Auth0PendingCheck(Base):

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The original's schema dump at revision 038392d88518 and the rows its migrations insert; each
 # file's first lines say how it was produced.
 REFERENCE = Path(__file__).parent / "data"
-HEAD = "7e1c4a9d3b58"
+HEAD = "b5d2f8e1c7a4"
 BASELINE = "038392d88518"  # the original's head revision id, on purpose
 
 # What aai adds to the original schema; every difference must be listed here (README too).
@@ -46,6 +46,8 @@ DOCUMENTED_ADDITIONS = {
     ("column", "aai_cache_version", "id", "integer", "NO"),
     ("column", "aai_cache_version", "version", "bigint", "NO"),
     ("column", "aai_cache_version_bump", "transaction_id", "bigint", "NO"),
+    ("column", "aai_cache_version", "roster_version", "bigint", "NO"),
+    ("column", "aai_cache_version_bump", "roster", "boolean", "NO"),
     ("constraint", "aai_cache_version", "pk_aai_cache_version", "p", "PRIMARY KEY (id)"),
     # Changes whose Auth0 outcome is unknown (migration 8c2e5b7a1f93), for the worker.
     ("column", "auth0_pending_check", "id", "uuid", "NO"),

@@ -479,7 +479,8 @@ def count_users(scope: Scope, filters: UserFilters) -> int:
     def count() -> int:
         return _count_row(count_query, scope, filters)[0]
 
-    return cache("counts").get_or_compute(("total", scope, filters), count)
+    key, roster_only = ("total", scope, filters), reads_roster_only(statement_shape(filters))
+    return cache("counts").get_or_compute(key, count, roster_only=roster_only)
 
 
 def page_info(scope: Scope, filters: UserFilters, per_page: int) -> dict:
@@ -487,17 +488,61 @@ def page_info(scope: Scope, filters: UserFilters, per_page: int) -> dict:
     return {"total": total, "pages": -(-total // per_page), "per_page": per_page}
 
 
+CountQuery = Callable[[Scope, UserFilters], sa.Select]
+
+
+def reads_roster_only(filters: UserFilters) -> bool:
+    """Whether a count with these filters reads only who is a live member of what and which
+    users are live and verified (no approval status, no search): it then holds for a roster
+    version, across approvals and revocations (aai.caching)."""
+    statuses = (
+        filters.approval_status,
+        filters.platform_approval_status,
+        filters.group_approval_status,
+    )
+    return not filters.search and all(status is None for status in statuses)
+
+
 def counts(scope: Scope, filters: UserFilters) -> dict:
-    """The navbar badges: the caller's filters with one override each, in one query."""
+    """The navbar badges: the caller's filters with one override each. Those that read the
+    roster only (`all` and `unverified` unless the caller filters by status or searches) are
+    counted and kept apart from the others, so an approval or a revocation costs only the
+    status badges (docs/decisions.md 74)."""
+    badges = _badge_filters(scope, statement_shape(filters))  # as _badges_query sees them
+    answer: dict = {}
+    for roster_only, query in ((True, _roster_badges_query), (False, _status_badges_query)):
+        if any(reads_roster_only(variant) == roster_only for variant in badges.values()):
 
-    def count() -> dict:
-        return dict(_count_row(_badges_query, scope, filters)._mapping)
+            def count(query: CountQuery = query) -> dict:
+                return dict(_count_row(query, scope, filters)._mapping)
 
-    return cache("counts").get_or_compute(("badges", scope, filters), count)
+            key = (query.__name__, scope, filters)
+            answer |= cache("counts").get_or_compute(key, count, roster_only=roster_only)
+    return {name: answer[name] for name in badges}  # the portal's order
 
 
-def _badges_query(scope: Scope, filters: UserFilters) -> sa.Select:
-    """The four badges of `counts`, one column each."""
+def _roster_badges_query(scope: Scope, filters: UserFilters) -> sa.Select:
+    return _badges_query(scope, filters, roster_only=True)
+
+
+def _status_badges_query(scope: Scope, filters: UserFilters) -> sa.Select:
+    return _badges_query(scope, filters, roster_only=False)
+
+
+def _badges_query(scope: Scope, filters: UserFilters, roster_only: bool) -> sa.Select:
+    """The badges that read the roster only, or the others, one column each."""
+    badges = _badge_filters(scope, filters)
+    return sa.select(
+        *(
+            count_query(scope, variant).scalar_subquery().label(name)
+            for name, variant in badges.items()
+            if reads_roster_only(variant) == roster_only
+        )
+    )
+
+
+def _badge_filters(scope: Scope, filters: UserFilters) -> dict[str, UserFilters]:
+    """The four badges of `counts` and the filters each counts."""
     cleared = replace(filters, platform_approval_status=None, group_approval_status=None)
     pending = replace(cleared, approval_status=ApprovalStatusEnum.PENDING)
     revoked = replace(cleared, approval_status=ApprovalStatusEnum.REVOKED)
@@ -506,21 +551,12 @@ def _badges_query(scope: Scope, filters: UserFilters) -> sa.Select:
         revoked = replace(
             cleared, approval_status=None, platform_approval_status=ApprovalStatusEnum.REVOKED
         )
-    variants = {
+    return {
         "all": filters,
         "pending": pending,
         "revoked": revoked,
         "unverified": replace(filters, email_verified=False),
     }
-    return sa.select(
-        *(
-            count_query(scope, variant).scalar_subquery().label(name)
-            for name, variant in variants.items()
-        )
-    )
-
-
-CountQuery = Callable[[Scope, UserFilters], sa.Select]
 
 
 def _count_row(query: CountQuery, scope: Scope, filters: UserFilters) -> sa.Row:

@@ -409,6 +409,29 @@ def test_each_badge_counts_the_write_just_made(client, admin_headers, member, ki
     assert badges() == expected == {**start, "revoked": start["revoked"] + 1, "unverified": 0}
 
 
+def test_an_approval_keeps_the_roster_version_and_a_new_member_changes_it(
+    client, admin_headers, member
+):
+    """The `all` and `unverified` badges are kept per roster version (docs/decisions.md 74):
+    the status change an admin makes most leaves it, a change of who is a member does not."""
+    headers = admin_headers("galaxy")
+    pending = member({"galaxy": "pending"})
+
+    def versions() -> tuple[int, int]:
+        row = db.session.execute(text("SELECT version, roster_version FROM aai_cache_version"))
+        return tuple(row.one())
+
+    before = versions()
+    response = client.post(f"/admin/users/{pending.id}/platforms/galaxy/approve", headers=headers)
+    assert response.status_code == 200, response.json
+    approved = versions()
+    assert approved[0] != before[0]
+    assert approved[1] == before[1]
+    member({"galaxy": "approved"})
+    db.session.flush()
+    assert versions()[1] != approved[1]
+
+
 def test_a_search_never_matches_across_username_and_email(client, admin_headers, member):
     """The search index joins "username email"; a term spanning that space is no match."""
     # Auth0 refuses spaces in usernames; a row synced from elsewhere might still have one.
