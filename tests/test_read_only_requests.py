@@ -39,8 +39,9 @@ def seed_member() -> str:
     return create_member({"galaxy": "approved"}).id
 
 
-def transaction_states(app):
-    """The driver's transaction state right after each statement sent while the block runs."""
+def call_and_watch(app, method: str, path: str, headers: dict) -> tuple:
+    """The answer to one request, and the driver's transaction state right after each
+    statement the request sent."""
     states: list[int] = []
 
     def note(connection, _cursor, _statement, _parameters, _context, _executemany):
@@ -49,18 +50,23 @@ def transaction_states(app):
     with app.app_context():
         engine = db.engine
     event.listen(engine, "after_cursor_execute", note)
-    return engine, note, states
+    try:
+        body = {} if method == "POST" else None
+        response = app.test_client().open(path, method=method, headers=headers, json=body)
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+    assert response.status_code == 200, response.json
+    return response, states
+
+
+def bearer(make_token, user_id: str, roles: list[str]) -> dict:
+    return {"Authorization": f"Bearer {make_token(user_id, roles=roles)}"}
 
 
 def test_a_me_read_sends_its_statements_outside_a_transaction(committed, make_token):
     app, member = committed
-    engine, note, states = transaction_states(app)
-    headers = {"Authorization": f"Bearer {make_token(member, roles=[])}"}
-    try:
-        response = app.test_client().get("/me/platforms", headers=headers)
-    finally:
-        event.remove(engine, "after_cursor_execute", note)
-    assert response.status_code == 200
+    headers = bearer(make_token, member, [])
+    response, states = call_and_watch(app, "GET", "/me/platforms", headers)
     assert [row["platform_id"] for row in response.json] == ["galaxy"]
     assert states
     assert set(states) == {IDLE}  # each statement committed itself: no ROLLBACK due
@@ -70,14 +76,8 @@ def test_a_me_read_sends_its_statements_outside_a_transaction(committed, make_to
 
 def test_an_admin_list_behind_its_gate_also_reads_outside_a_transaction(committed, make_token):
     app, member = committed
-    engine, note, states = transaction_states(app)
-    user_id, roles = ADMINS["galaxy"]
-    headers = {"Authorization": f"Bearer {make_token(user_id, roles=roles)}"}
-    try:
-        response = app.test_client().get("/admin/users?page=1&per_page=50", headers=headers)
-    finally:
-        event.remove(engine, "after_cursor_execute", note)
-    assert response.status_code == 200
+    headers = bearer(make_token, *ADMINS["galaxy"])
+    response, states = call_and_watch(app, "GET", "/admin/users?page=1&per_page=50", headers)
     assert member in [user["id"] for user in response.json]
     assert states
     assert set(states) == {IDLE}
@@ -85,14 +85,8 @@ def test_an_admin_list_behind_its_gate_also_reads_outside_a_transaction(committe
 
 def test_a_write_keeps_its_transaction(committed, make_token):
     app, _ = committed
-    engine, note, states = transaction_states(app)
-    user_id, roles = ADMINS["galaxy"]
-    headers = {"Authorization": f"Bearer {make_token(user_id, roles=roles)}"}
-    try:
-        response = app.test_client().post("/me/profile/delete", headers=headers, json={})
-    finally:
-        event.remove(engine, "after_cursor_execute", note)
-    assert response.status_code == 200
+    headers = bearer(make_token, *ADMINS["galaxy"])
+    _, states = call_and_watch(app, "POST", "/me/profile/delete", headers)
     assert IN_TRANSACTION in states  # the deletion and its history rows commit together
 
 
