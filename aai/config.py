@@ -554,7 +554,11 @@ def engine_options(url: str, prepared_statements: bool) -> dict[str, Any]:
     if url.startswith("postgresql"):
         # No JIT: it pays off for long analytic queries, not aai's, where it cost up to 45 % of a
         # statement's time and grew each backend by LLVM code kept outside its memory contexts.
-        options = "-c statement_timeout=30000 -c jit=off"
+        # Index pages cost what table pages cost: aai's tables and indexes are read from memory
+        # (or SSD), not the spinning disks PostgreSQL's default of 4.0 models. With 4.0 the
+        # unverified badge read every membership row rather than merging two indexes (17–23 ms
+        # against 7–8 ms, docs/decisions.md 75).
+        options = "-c statement_timeout=30000 -c jit=off -c random_page_cost=1.1"
         if prepared_statements:
             # aai's prepared statements (aai.admin_lists.prepared) are planned once, when prepared:
             # their parameters do not change the best plan, and a fresh plan costs as much as
