@@ -62,7 +62,9 @@ def test_a_deallocated_statement_is_prepared_again_and_answers_alike(
     assert again == first == users[:1]
 
 
-def test_connections_run_without_jit(client, admin_headers):
-    """JIT compiling cost aai's statements time and grew backends (LLVM code); it is off."""
+def test_connections_run_without_jit_and_price_index_pages_as_cached(client, admin_headers):
+    """JIT compiling cost aai's statements time and grew backends (LLVM code); it is off. Index
+    pages are priced near table pages (decision 75), so the badges merge their indexes."""
     assert client.get("/admin/users", headers=admin_headers("galaxy")).status_code == 200
     assert db.session.scalar(text("SHOW jit")) == "off"
+    assert db.session.scalar(text("SHOW random_page_cost")) == "1.1"
