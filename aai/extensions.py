@@ -76,8 +76,9 @@ def begin_read_only_request() -> None:
     takes its own snapshot too. An app-level before_request, so it runs before the blueprints'
     gates, which read the database. A session joined to a caller's transaction (the tests'
     rolled-back one) stays in it, but a write is refused there too."""
-    if not _view_is_read_only():
+    if not getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False):
         return
+    request.environ[READ_ONLY] = True
     session = db.session()
     session.info[READ_ONLY] = True
     if _is_postgresql_engine(session.get_bind()) and not session.in_transaction():
@@ -90,12 +91,8 @@ def begin_read_only_request() -> None:
 
 def end_read_only_request(_error: BaseException | None) -> None:
     """A session that outlives the request (a test's app context) may write again."""
-    if _view_is_read_only():
+    if request.environ.get(READ_ONLY):
         db.session().info.pop(READ_ONLY, None)
-
-
-def _view_is_read_only() -> bool:
-    return getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False)
 
 
 def _end_autocommit(dbapi_connection, record) -> None:

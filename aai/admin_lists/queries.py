@@ -509,16 +509,22 @@ def counts(scope: Scope, filters: UserFilters) -> dict:
     counted and kept apart from the others, so an approval or a revocation costs only the
     status badges (docs/decisions.md 74)."""
     badges = _badge_filters(scope, statement_shape(filters))  # as _badges_query sees them
+    kinds = {reads_roster_only(variant) for variant in badges.values()}
     answer: dict = {}
     for roster_only, query in ((True, _roster_badges_query), (False, _status_badges_query)):
-        if any(reads_roster_only(variant) == roster_only for variant in badges.values()):
-
-            def count(query: CountQuery = query) -> dict:
-                return dict(_count_row(query, scope, filters)._mapping)
-
-            key = (query.__name__, scope, filters)
-            answer |= cache("counts").get_or_compute(key, count, roster_only=roster_only)
+        if roster_only in kinds:
+            answer |= _cached_badges(query, scope, filters, roster_only)
     return {name: answer[name] for name in badges}  # the portal's order
+
+
+def _cached_badges(
+    query: CountQuery, scope: Scope, filters: UserFilters, roster_only: bool
+) -> dict:
+    def count() -> dict:
+        return dict(_count_row(query, scope, filters)._mapping)
+
+    key = (query.__name__, scope, filters)
+    return cache("counts").get_or_compute(key, count, roster_only=roster_only)
 
 
 def _roster_badges_query(scope: Scope, filters: UserFilters) -> sa.Select:
